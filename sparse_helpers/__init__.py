@@ -1,0 +1,5 @@
+"""Helpers for the Sparse Networks and Lottery Winners notebooks."""
+from .data import CLASSES, DataError, FashionMNIST, load_fashion_mnist, synthetic_data
+from .model import (all_weights, bias_count, default_device, load_state, make_mlp, snapshot,
+                    weight_counts, weight_names)
+from .train import Run, epoch_log, evaluate, train, train_many, train_one

@@ -1,0 +1,26 @@
+"""Where the repository keeps its data, checkpoints and figures."""
+import os
+from pathlib import Path
+
+
+def _repo_root():
+    """The repository root for an editable install, else the working directory."""
+    here = Path(__file__).resolve().parents[1]
+    return here if (here / "pyproject.toml").exists() else Path.cwd()
+
+
+REPO_ROOT = _repo_root()
+
+
+def figures_dir():
+    """The folder figures are written to ($SPARSE_FIGURES_DIR overrides ./figures)."""
+    folder = Path(os.environ.get("SPARSE_FIGURES_DIR", REPO_ROOT / "figures"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def checkpoints_dir():
+    """The folder checkpoints are kept in ($SPARSE_CHECKPOINT_DIR overrides ./checkpoints)."""
+    folder = Path(os.environ.get("SPARSE_CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
