@@ -17,9 +17,11 @@ class Ticket(NamedTuple):
 
 
 class ImpResult(NamedTuple):
-    """Every IMP round of every member (a table), and each member's ticket (None if none)."""
+    """Every IMP round of every member (a table), each member's ticket (None if none), and
+    the masks each member's next round would have used (to resume the schedule)."""
     rounds: pd.DataFrame
     tickets: list
+    next_masks: list
 
 
 def check_rate(rate):
@@ -60,13 +62,13 @@ def imp(theta0s, data, rate=0.2, threshold=0.8, epochs=10, max_rounds=20, seed=0
                          "epoch_to_threshold": first_epoch_at(run.history, threshold)})
             if passed:
                 tickets[k] = Ticket(r, masks[k], run.history)
-                masks[k] = global_masks(run.state, rate, masks[k])
                 still.append(k)
+            masks[k] = global_masks(run.state, rate, masks[k])
         active = still
         bar.set_postfix(active=len(active))
         if not active:
             break
-    return ImpResult(pd.DataFrame(rows), tickets)
+    return ImpResult(pd.DataFrame(rows), tickets, masks)
 
 
 def controls(theta0s, ticket_masks, data, epochs=40, seed=0, reinit_offset=1000,
