@@ -26,7 +26,8 @@ class ImpResult(NamedTuple):
 
 def check_rate(rate):
     """rate as a float, or a ValueError naming the open range (0, 1)."""
-    if not isinstance(rate, (int, float)) or not 0 < rate < 1:
+    number = isinstance(rate, (int, float)) and not isinstance(rate, bool)
+    if not (number and 0 < rate < 1):
         raise ValueError(f"prune rate must be a fraction in (0, 1), e.g. 0.2 for 20% of the "
                          f"remaining weights per round; got {rate!r}")
     return float(rate)

@@ -9,8 +9,9 @@ from .train import check_masks, evaluate
 def check_fraction(value, name="sparsity", closed_right=False):
     """value as a float, or a ValueError naming the allowed range."""
     hi = "1]" if closed_right else "1)"
-    ok = 0 <= value <= 1 if closed_right else 0 <= value < 1
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not ok:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = number and (0 <= value <= 1 if closed_right else 0 <= value < 1)
+    if not ok:
         raise ValueError(f"{name} must be a fraction in [0, {hi}, e.g. 0.3 for 30%; got {value!r}")
     return float(value)
 

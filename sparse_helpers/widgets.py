@@ -153,7 +153,8 @@ class ImpExplorer(Explorer):
             ax.axhline(100 * threshold, ls="--", color="C3", lw=1)
             ax.set(xlabel="sparsity (%)", ylabel="test accuracy (%)",
                    title=f"IMP at {rate:.0%} per round")
-            plt.show(fig)
+            display(fig)
+            plt.close(fig)
 
     def static_html(self):
         return (f"<p><i>Static view (prune rate {self.rate.value:.0%}, threshold "

@@ -1,0 +1,74 @@
+import math
+
+import pytest
+import torch
+
+import sparse_helpers as sh
+from sparse_helpers import prune
+
+
+@pytest.fixture(scope="module")
+def state():
+    return sh.snapshot(sh.make_mlp(seed=0))
+
+
+@pytest.mark.parametrize("sparsity,kept", [(0.0, 6344), (0.1, 5709), (0.3, 4441), (0.9, 635)])
+def test_global_percentile_rule_keeps_the_posts_counts(state, sparsity, kept):
+    assert prune.kept(prune.global_masks(state, sparsity)) == kept
+
+
+def test_global_masks_remove_the_smallest_magnitudes(state):
+    masks = prune.global_masks(state, 0.4)
+    w = sh.all_weights(state).abs()
+    m = torch.cat([masks[n].flatten() for n in sh.weight_names(state)]).bool()
+    assert w[~m].max() <= w[m].min()
+
+
+def test_pruning_again_removes_a_share_of_the_survivors_only(state):
+    first = prune.global_masks(state, 0.2)
+    second = prune.global_masks(state, 0.2, first)
+    assert prune.kept(second) == 4060  # 6344 -> 5075 -> 4060, as in IMP
+    assert all(((second[n] > 0) <= (first[n] > 0)).all() for n in first)
+
+
+@pytest.mark.parametrize("bad", [1.0, -0.1, 1.5, float("nan"), "0.5", None, True])
+def test_sparsity_outside_0_1_is_refused(state, bad):
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        prune.global_masks(state, bad)
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        prune.layerwise_masks(state, bad)
+
+
+def test_layerwise_masks_prune_each_layer_by_the_same_share(state):
+    per_layer = prune.kept_per_layer(state, prune.layerwise_masks(state, 0.5))
+    assert per_layer == {"784x8": 3136, "8x4": 16, "4x10": 20}
+
+
+def test_random_masks_keep_the_per_layer_counts(state):
+    ticket = prune.global_masks(state, 0.9)
+    rand = prune.random_masks_like(ticket, seed=1)
+    assert prune.kept_per_layer(state, rand) == prune.kept_per_layer(state, ticket)
+    assert not torch.equal(rand["0.weight"], ticket["0.weight"])
+
+
+def test_apply_masks_zeroes_exactly_the_masked_weights(state):
+    masks = prune.global_masks(state, 0.5)
+    pruned = prune.apply_masks(state, masks)
+    assert (sh.all_weights(pruned) == 0).sum().item() == 6344 - prune.kept(masks)
+    assert torch.equal(pruned["0.bias"], state["0.bias"])
+
+
+def test_input_pixel_map_counts_first_layer_links(state):
+    pix = prune.input_pixel_map(prune.global_masks(state, 0.0), state)
+    assert pix.shape == (28, 28) and (pix == 8).all()
+
+
+def test_sweep_table_on_real_data(real):
+    trained = sh.train_one(sh.snapshot(sh.make_mlp()), real, epochs=1, progress=False).state
+    table = prune.sweep(trained, real, [0.0, 0.1, 0.99])
+    assert table["kept"].tolist() == [6344, 5709, math.floor(6344 - 0.99 * 6343) ]
+    assert abs(table.accuracy[0] - table.accuracy[1]) < 0.01
+    assert table.accuracy[2] < table.accuracy[0]
+    assert "Params: 5709/6344" in prune.format_sweep(table)
+    with pytest.raises(ValueError, match="global"):
+        prune.sweep(trained, real, [0.1], how="random")
