@@ -31,12 +31,11 @@ browser:
 
 figures: setup
 	@for nb in $(NOTEBOOKS); do \
-	  echo "== executing $$nb"; start=$$(date +%s.%N); \
-	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  echo "== executing $$nb"; TIMEFORMAT="   $$nb: %R s"; \
+	  time $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --log-level=WARN \
 	    --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; \
-	  echo "   $$nb took $$(echo "$$(date +%s.%N) - $$start" | bc) s"; \
 	done
-	@ls figures
+	@echo "figures written to $(CURDIR)/figures:"; ls figures
 
 test: setup browser
 	rm -rf $(ARTIFACTS) && mkdir -p $(ARTIFACTS)
