@@ -108,22 +108,17 @@ def train(model, data, epochs=10, seed=0, masks=None, lr=LR, batch_size=BATCH_SI
 
 # --- K models at once -------------------------------------------------------------------
 # All K members' weights live in a few stacked tensors, so one pass trains every member on the
-# same minibatch. The first layer is one wide matrix (in, K*out): a single GEMM instead of K
-# small ones. Later layers are (K, in, out) for batched matmuls. The loss is the sum of the
-# members' mean losses, so each member gets its own gradient, and Adam is elementwise, so one
-# optimizer over the stack is K independent optimizers.
+# same minibatch. Activations are kept feature-major, (K, features, batch): the first layer is
+# then one wide GEMM (K*out, in) @ (in, batch) instead of K small ones, later layers are
+# batched matmuls, and no layer needs a transpose. The loss is the sum of the members' mean
+# losses, so each member gets its own gradient, and Adam is elementwise, so one optimizer over
+# the stack is K independent optimizers.
 
 def stack_layer(mats, first):
-    """K (out, in) matrices (or (out,) biases) stacked in the layout of stacked_logits."""
-    if first:
-        return torch.cat([m.t() if m.dim() == 2 else m for m in mats], dim=-1).contiguous()
-    return torch.stack([m.t() if m.dim() == 2 else m.unsqueeze(0) for m in mats]).contiguous()
-
-
-def unstack_layer(t, k, first, bias):
-    """The K (out, in) matrices (or (out,) biases) held in one stacked tensor."""
-    parts = t.chunk(k, dim=-1) if first else [t[i] for i in range(k)]
-    return [p.reshape(-1) if bias else p.t() for p in parts]
+    """K weights (out, in) or biases (out,) of one layer, stacked as stacked_logits wants."""
+    if mats[0].dim() == 1:
+        return (torch.cat(mats).unsqueeze(1) if first else torch.stack(mats).unsqueeze(2))
+    return torch.cat(mats) if first else torch.stack(mats)
 
 
 def stack_states(states):
@@ -131,8 +126,8 @@ def stack_states(states):
     tensors = []
     for i, name in enumerate(weight_names(states[0])):
         bias = name[: -len("weight")] + "bias"
-        tensors.append(stack_layer([s[name] for s in states], first=i == 0))
-        tensors.append(stack_layer([s[bias] for s in states], first=i == 0))
+        tensors.append(stack_layer([s[name] for s in states], first=i == 0).contiguous())
+        tensors.append(stack_layer([s[bias] for s in states], first=i == 0).contiguous())
     return tensors
 
 
@@ -142,26 +137,57 @@ def unstack_states(tensors, template):
     states = [dict() for _ in range(k)]
     for i, name in enumerate(weight_names(template)):
         bias = name[: -len("weight")] + "bias"
-        for key, t in ((name, tensors[2 * i]), (bias, tensors[2 * i + 1])):
-            parts = unstack_layer(t.detach().cpu(), k, first=i == 0, bias=key == bias)
-            for s, part in zip(states, parts):
-                s[key] = part.clone().contiguous()
+        weights = tensors[2 * i].detach().cpu()
+        biases = tensors[2 * i + 1].detach().cpu().squeeze(-1)
+        split = (lambda t: t.chunk(k)) if i == 0 else (lambda t: t.unbind())
+        for s, w, b in zip(states, split(weights), split(biases)):
+            s[name], s[bias] = w.clone(), b.clone()
     return states
 
 
 def stacked_logits(tensors, x):
-    """Logits of every member, shape (K, N, classes), for inputs x of shape (N, features)."""
+    """Logits of every member, shape (K, classes, N), for inputs x of shape (N, features)."""
     k = tensors[2].shape[0]
-    h = torch.addmm(tensors[1], x, tensors[0]).view(len(x), k, -1).transpose(0, 1)
+    h = torch.addmm(tensors[1], tensors[0], x.t()).view(k, -1, len(x))
     for i in range(2, len(tensors), 2):
-        h = torch.baddbmm(tensors[i + 1], torch.relu(h), tensors[i])
+        h = torch.baddbmm(tensors[i + 1], tensors[i], torch.relu(h))
     return h
 
 
 @torch.no_grad()
 def stacked_accuracy(tensors, x, y):
     """Test accuracy of each member, as a list of K floats."""
-    return (stacked_logits(tensors, x).argmax(2) == y).float().mean(1).tolist()
+    return (stacked_logits(tensors, x).argmax(1) == y).float().mean(1).tolist()
+
+
+class StackedAdam:
+    """Adam over a list of leaf tensors, one fused kernel call per step.
+
+    It calls the kernel torch.optim.Adam(fused=True) uses, with the same numbers, but skips
+    the optimizer's per-step Python bookkeeping, which costs more than the whole update at this
+    model size (see benchmarks/ensemble_speed.py). Falls back to torch.optim.Adam if the
+    kernel is missing.
+    """
+
+    def __init__(self, tensors, lr, betas=(0.9, 0.999), eps=1e-8):
+        self.tensors, self.lr, self.betas, self.eps = tensors, lr, betas, eps
+        self.fallback = None if hasattr(torch, "_fused_adam_") else torch.optim.Adam(tensors, lr)
+        self.m = [torch.zeros_like(t) for t in tensors]
+        self.v = [torch.zeros_like(t) for t in tensors]
+        self.steps = [torch.zeros((), dtype=torch.float32, device=t.device) for t in tensors]
+
+    def step(self, loss):
+        """Backpropagate loss and update every tensor."""
+        if self.fallback is not None:
+            self.fallback.zero_grad(set_to_none=True)
+            loss.backward()
+            return self.fallback.step()
+        grads = list(torch.autograd.grad(loss, self.tensors))
+        with torch.no_grad():
+            torch._foreach_add_(self.steps, 1)
+            torch._fused_adam_(self.tensors, grads, self.m, self.v, [], self.steps, lr=self.lr,
+                               beta1=self.betas[0], beta2=self.betas[1], weight_decay=0.0,
+                               eps=self.eps, amsgrad=False, maximize=False)
 
 
 def train_many(states, data, epochs=10, seed=0, masks=None, lr=LR, batch_size=BATCH_SIZE,
@@ -189,9 +215,10 @@ def train_many(states, data, epochs=10, seed=0, masks=None, lr=LR, batch_size=BA
     k = len(states)
     x, y = data.train_x.to(device), data.train_y.to(device)
     tx, ty = data.test_x.to(device), data.test_y.to(device)
-    opt = torch.optim.Adam(tensors, lr=lr, fused=True)
+    opt = StackedAdam(tensors, lr=lr)
     gen = torch.Generator().manual_seed(seed)
     histories = [[] for _ in range(k)]
+    any_masks = any(m is not None for m in masks)
     with num_threads(threads):
         with torch.no_grad():
             torch._foreach_mul_(weights, mask_t)
@@ -199,14 +226,11 @@ def train_many(states, data, epochs=10, seed=0, masks=None, lr=LR, batch_size=BA
             for idx in batches(len(x), batch_size, gen):
                 idx = idx.to(device)
                 logits = stacked_logits(tensors, x.index_select(0, idx))
-                # (batch, classes, K) is the layout in which cross_entropy is fastest here
-                target = y.index_select(0, idx).unsqueeze(1).expand(-1, k)
-                loss = F.cross_entropy(logits.permute(1, 2, 0), target)
-                opt.zero_grad(set_to_none=True)
-                (loss * k).backward()
-                opt.step()
-                with torch.no_grad():
-                    torch._foreach_mul_(weights, mask_t)
+                target = y.index_select(0, idx).expand(k, -1)
+                opt.step(F.cross_entropy(logits, target) * k)
+                if any_masks:
+                    with torch.no_grad():
+                        torch._foreach_mul_(weights, mask_t)
             for h, a in zip(histories, stacked_accuracy(tensors, tx, ty)):
                 h.append(a)
     return [Run(h, s) for h, s in zip(histories, unstack_states(tensors, states[0]))]
