@@ -22,19 +22,11 @@ import torch.nn.functional as F
 from torch.func import functional_call, stack_module_state
 
 import sparse_helpers as sh
+from timing import median_time
 from sparse_helpers.paths import REPO_ROOT
 from sparse_helpers.train import BATCH_SIZE, LR, num_threads
 
 REPEATS = 3
-
-
-def median_time(fn):
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def stacked(data, k, threads):

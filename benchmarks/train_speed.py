@@ -22,20 +22,12 @@ import torchvision
 from torch.nn.utils import prune as torch_prune
 
 import sparse_helpers as sh
+from timing import median_time
 from sparse_helpers import prune
 from sparse_helpers.data import locate
 from sparse_helpers.train import BATCH_SIZE, LR, num_threads
 
 REPEATS = 3
-
-
-def median_time(fn, repeats=REPEATS):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def our_epoch(data, threads, masks=None):

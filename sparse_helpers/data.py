@@ -95,14 +95,14 @@ def locate(root=None):
 
 
 def download(target):
-    """Fetch the files with torchvision into target; False when that fails."""
+    """Fetch the files with torchvision into target; None on success, else why it failed."""
     import torchvision
     try:
         torchvision.datasets.FashionMNIST(str(target), train=True, download=True)
         torchvision.datasets.FashionMNIST(str(target), train=False, download=True)
-        return True
-    except Exception:  # no network, a proxy, a full disk: all mean "not here"
-        return False
+        return None
+    except Exception as err:  # no network, a proxy, a full disk: all mean "not from here"
+        return f"{type(err).__name__}: {err}"
 
 
 def pixel_mean_std(images):
@@ -129,13 +129,16 @@ def load_fashion_mnist(root=None, download_if_missing=True):
     if key in _CACHE:
         return _CACHE[key]
     found = locate(root)
-    if found is None and download_if_missing and download(REPO_ROOT / "data"):
-        found = locate(root)
+    failure = "was not tried"
+    if found is None and download_if_missing:
+        failure = download(REPO_ROOT / "data")
+        found = locate(root) if failure is None else None
+        failure = f"failed ({failure})"
     if found is None:
         searched = "\n".join(f"  {d}" for d in candidate_dirs(root))
         raise DataError(f"Fashion-MNIST not found. Searched:\n{searched}\n"
-                        f"and torchvision's download into {REPO_ROOT / 'data'} failed or "
-                        f"was not tried.\n{HOW_TO_GET}")
+                        f"and torchvision's download into {REPO_ROOT / 'data'} {failure}.\n"
+                        f"{HOW_TO_GET}")
     arrays = {name: torch.from_numpy(read_checked(path, name).copy())
               for name, path in found.items()}
     train, test = arrays["train-images-idx3-ubyte"], arrays["t10k-images-idx3-ubyte"]

@@ -142,18 +142,18 @@ def accuracy_vs_sparsity(fine, coarse, title, post=None, curves=None):
     return fig
 
 
-def layer_sparsity(table, title):
-    """How sparse each layer becomes as global pruning raises the overall sparsity."""
+def layer_sparsity(tables, title):
+    """How sparse each layer becomes as global pruning raises the overall sparsity, per seed."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    x = 100 * table.sparsity
-    for i, col in enumerate(c for c in table.columns if c.startswith("kept ")):
-        total = table[col].iloc[0]
-        ax.plot(x, 100 * (1 - table[col] / total), label=f"layer {col[5:]} ({total} weights)",
-                color=palette()[i])
+    x = 100 * tables[0].sparsity.to_numpy()
+    for i, col in enumerate(c for c in tables[0].columns if c.startswith("kept ")):
+        total = tables[0][col].iloc[0]
+        band(ax, x, [100 * (1 - t[col].to_numpy() / total) for t in tables],
+             f"layer {col[5:]} ({total} weights)", palette()[i])
     ax.plot([0, 100], [0, 100], ":", color="0.5", label="every layer equal")
     ax.set(xlabel="overall sparsity", ylabel="sparsity of the layer", title=title)
     percent_axis(ax), percent_axis(ax, "x")
-    ax.legend(fontsize=9)
+    ax.legend(title=BAND if len(tables) > 1 else None, fontsize=9)
     return fig
 
 

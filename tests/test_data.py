@@ -27,7 +27,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("FASHION_MNIST_DIR", raising=False)
     monkeypatch.setattr(D, "REPO_ROOT", tmp_path / "repo")
     monkeypatch.setattr(D, "DEBIAN_DIR", tmp_path / "debian")
-    monkeypatch.setattr(D, "download", lambda target: False)
+    monkeypatch.setattr(D, "download", lambda target: "URLError: no network here")
     monkeypatch.setattr(D, "_CACHE", {})
     return tmp_path
 
@@ -60,6 +60,7 @@ def test_missing_everywhere_lists_places_and_both_remedies(isolated):
         assert str(place) in msg
     assert "apt-get install -y dataset-fashion-mnist" in msg
     assert "download=True" in msg
+    assert "failed (URLError: no network here)" in msg
 
 
 def test_env_var_folder_with_uncompressed_torchvision_layout(isolated, real_files, monkeypatch):
