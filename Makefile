@@ -6,14 +6,14 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 ARTIFACTS := test-artifacts
 
-.PHONY: figures test lab setup data browser clean
+.PHONY: figures test lab bench setup data browser clean
 
 setup: $(STAMP) data
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
 # Fashion-MNIST: Debian's package where apt and root are at hand, else torchvision's download.
@@ -42,6 +42,11 @@ test: setup browser
 	SPARSE_FIGURES_DIR=$(CURDIR)/$(ARTIFACTS)/figures $(PY) -m pytest tests \
 	  --nbval-lax --nbval-current-env notebooks -p no:cacheprovider -rs; \
 	status=$$?; echo "Screenshots and test figures: $(CURDIR)/$(ARTIFACTS)"; exit $$status
+
+bench: setup
+	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/ensemble_speed.py
+	$(PY) benchmarks/slider_latency.py
 
 lab: setup
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

@@ -204,7 +204,11 @@ def train_many(states, data, epochs=10, seed=0, masks=None, lr=LR, batch_size=BA
     masks = list(masks) if masks is not None else [None] * len(states)
     if len(masks) != len(states):
         raise ValueError(f"got {len(states)} states but {len(masks)} masks")
+    shapes = {n: tuple(t.shape) for n, t in states[0].items()}
     for s, m in zip(states, masks):
+        if {n: tuple(t.shape) for n, t in s.items()} != shapes:
+            raise ValueError(f"train_many needs states of one architecture; got {shapes} and "
+                             f"{ {n: tuple(t.shape) for n, t in s.items()} }")
         check_masks(s, m)
     tensors = [t.to(device).requires_grad_() for t in stack_states(states)]
     full = [m or {n: torch.ones_like(s[n]) for n in weight_names(s)}

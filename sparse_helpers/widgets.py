@@ -161,7 +161,3 @@ class ImpExplorer(Explorer):
                 f"{self.threshold.value:.0%}); open in JupyterLab to move the sliders."
                 f"</i></p>{self.readout.value}")
 
-
-def show(explorer):
-    """Display an explorer (its widget in Jupyter, a static copy elsewhere)."""
-    display(explorer)

@@ -70,3 +70,9 @@ def test_evaluate_with_every_weight_pruned_predicts_one_class(real):
     state = sh.snapshot(sh.make_mlp())
     masks = {n: torch.zeros_like(state[n]) for n in sh.weight_names(state)}
     assert sh.evaluate(state, real, masks) == pytest.approx(0.1, abs=1e-6)
+
+
+def test_states_of_different_architectures_are_refused(tiny):
+    states = [sh.snapshot(sh.make_mlp()), sh.snapshot(sh.make_mlp((16, 4)))]
+    with pytest.raises(ValueError, match="one architecture"):
+        sh.train_many(states, tiny, epochs=1, progress=False)
