@@ -73,8 +73,8 @@ class SparsityExplorer(Explorer):
 
     def static_html(self):
         img = base64.b64encode(self.pixels.value).decode()
-        return (f"<p><i>Static view at sparsity {self.slider.value:.0%}; open in JupyterLab "
-                f"to move the slider.</i></p><div style='display:flex;gap:1em'>"
+        return (f"<p><i>Static view at sparsity {self.slider.value:.0%}: run the notebook in "
+                f"JupyterLab to move the slider.</i></p><div style='display:flex;gap:1em'>"
                 f"<img width=224 src='data:image/png;base64,{img}'>{self.readout.value}</div>")
 
 
@@ -158,6 +158,6 @@ class ImpExplorer(Explorer):
 
     def static_html(self):
         return (f"<p><i>Static view (prune rate {self.rate.value:.0%}, threshold "
-                f"{self.threshold.value:.0%}); open in JupyterLab to move the sliders."
+                f"{self.threshold.value:.0%}): run the notebook in JupyterLab to move the sliders."
                 f"</i></p>{self.readout.value}")
 
