@@ -7,7 +7,6 @@ Prints median wall times (of 3) side by side, in one run on this machine:
   * loading Fashion-MNIST in a fresh process.
 Run: .venv/bin/python benchmarks/train_speed.py
 """
-import gzip
 import multiprocessing as mp
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ from torch.nn.utils import prune as torch_prune
 import sparse_helpers as sh
 from timing import median_time
 from sparse_helpers import prune
-from sparse_helpers.data import locate
+from sparse_helpers.data import locate, payload
 from sparse_helpers.train import BATCH_SIZE, LR, num_threads
 
 REPEATS = 3
@@ -76,8 +75,7 @@ def torchvision_layout(tmp):
     raw = Path(tmp) / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
     for name, path in locate().items():
-        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-        (raw / name).write_bytes(data)
+        (raw / name).write_bytes(payload(path))
     return tmp
 
 

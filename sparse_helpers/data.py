@@ -63,11 +63,16 @@ def find_file(folder, name):
     return None
 
 
+def payload(path):
+    """The bytes of an idx file, decompressed when its name ends in .gz."""
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
 def read_checked(path, name):
     """The uint8 array stored in one idx file, after checking its size and MD5."""
     md5, shape = FILES[name]
     try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        raw = payload(path)
     except (OSError, EOFError, gzip.BadGzipFile) as err:
         raise DataError(f"{path} is damaged ({err}); expected a gzip of the {name} file. "
                         f"Delete it and fetch it again.\n{HOW_TO_GET}") from err
@@ -131,9 +136,9 @@ def load_fashion_mnist(root=None, download_if_missing=True):
     found = locate(root)
     failure = "was not tried"
     if found is None and download_if_missing:
-        failure = download(REPO_ROOT / "data")
-        found = locate(root) if failure is None else None
-        failure = f"failed ({failure})"
+        error = download(REPO_ROOT / "data")
+        found = locate(root) if error is None else None
+        failure = f"failed ({error or 'it ran, but the files are still not there'})"
     if found is None:
         searched = "\n".join(f"  {d}" for d in candidate_dirs(root))
         raise DataError(f"Fashion-MNIST not found. Searched:\n{searched}\n"

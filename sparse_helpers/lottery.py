@@ -4,7 +4,7 @@ from typing import NamedTuple
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .model import make_mlp, snapshot
+from .model import hidden_sizes, make_mlp, snapshot
 from .prune import check_fraction, dense_masks, global_masks, kept, random_masks_like, sparsity_of
 from .train import train_many
 
@@ -38,6 +38,13 @@ def first_epoch_at(history, threshold):
     return next((i for i, a in enumerate(history, 1) if a >= threshold), None)
 
 
+def imp_round(theta0s, masks, data, rate, epochs, seed):
+    """One IMP round: train each theta0 under its mask; the runs, and each member's next masks
+    (rate of its surviving weights pruned by magnitude)."""
+    runs = train_many(theta0s, data, epochs=epochs, seed=seed, masks=masks, progress=False)
+    return runs, [global_masks(run.state, rate, m) for run, m in zip(runs, masks)]
+
+
 def imp(theta0s, data, rate=0.2, threshold=0.8, epochs=10, max_rounds=20, seed=0,
         progress=True):
     """Frankle & Carbin's IMP for each theta0 at once: train, prune rate of the rest, rewind.
@@ -52,10 +59,10 @@ def imp(theta0s, data, rate=0.2, threshold=0.8, epochs=10, max_rounds=20, seed=0
     active, rows = list(range(len(theta0s))), []
     bar = tqdm(range(max_rounds + 1), desc="IMP rounds", disable=not progress, leave=False)
     for r in bar:
-        runs = train_many([theta0s[k] for k in active], data, epochs=epochs, seed=seed,
-                          masks=[masks[k] for k in active], progress=False)
+        runs, next_masks = imp_round([theta0s[k] for k in active], [masks[k] for k in active],
+                                     data, rate, epochs, seed)
         still = []
-        for k, run in zip(active, runs):
+        for k, run, following in zip(active, runs, next_masks):
             passed = run.history[-1] >= threshold
             rows.append({"member": k, "round": r, "kept": kept(masks[k]),
                          "sparsity": sparsity_of(masks[k]), "final": run.history[-1],
@@ -64,7 +71,7 @@ def imp(theta0s, data, rate=0.2, threshold=0.8, epochs=10, max_rounds=20, seed=0
             if passed:
                 tickets[k] = Ticket(r, masks[k], run.history)
                 still.append(k)
-            masks[k] = global_masks(run.state, rate, masks[k])
+            masks[k] = following
         active = still
         bar.set_postfix(active=len(active))
         if not active:
@@ -79,7 +86,7 @@ def controls(theta0s, ticket_masks, data, epochs=40, seed=0, reinit_offset=1000,
     Returns {'ticket': runs, 'random re-init': runs, 'random mask': runs}, one run per member;
     the random masks keep as many weights per layer as the ticket.
     """
-    hidden = tuple(t[n].shape[0] for t in theta0s[:1] for n in list(t)[:-2:2])
+    hidden = hidden_sizes(theta0s[0])
     reinit = [snapshot(make_mlp(hidden, seed=reinit_offset + k)) for k in range(len(theta0s))]
     random_masks = [random_masks_like(m, seed=reinit_offset + k)
                     for k, m in enumerate(ticket_masks)]

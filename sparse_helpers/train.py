@@ -204,35 +204,37 @@ def train_many(states, data, epochs=10, seed=0, masks=None, lr=LR, batch_size=BA
     masks = list(masks) if masks is not None else [None] * len(states)
     if len(masks) != len(states):
         raise ValueError(f"got {len(states)} states but {len(masks)} masks")
-    shapes = {n: tuple(t.shape) for n, t in states[0].items()}
-    for s, m in zip(states, masks):
-        if {n: tuple(t.shape) for n, t in s.items()} != shapes:
-            raise ValueError(f"train_many needs states of one architecture; got {shapes} and "
-                             f"{ {n: tuple(t.shape) for n, t in s.items()} }")
+    shapes = [{n: tuple(t.shape) for n, t in s.items()} for s in states]
+    for s, shape, m in zip(states, shapes, masks):
+        if shape != shapes[0]:
+            raise ValueError(f"train_many needs states of one architecture; got {shapes[0]} "
+                             f"and {shape}")
         check_masks(s, m)
     tensors = [t.to(device).requires_grad_() for t in stack_states(states)]
-    full = [m or {n: torch.ones_like(s[n]) for n in weight_names(s)}
-            for s, m in zip(states, masks)]
-    mask_t = [stack_layer([m[n].float() for m in full], first=i == 0).to(device)
-              for i, n in enumerate(weight_names(states[0]))]
     weights = tensors[0::2]
+    mask_t = None  # stacked like the weights; None when no member is masked
+    if any(m is not None for m in masks):
+        full = [m or {n: torch.ones_like(s[n]) for n in weight_names(s)}
+                for s, m in zip(states, masks)]
+        mask_t = [stack_layer([m[n].float() for m in full], first=i == 0).to(device)
+                  for i, n in enumerate(weight_names(states[0]))]
     k = len(states)
     x, y = data.train_x.to(device), data.train_y.to(device)
     tx, ty = data.test_x.to(device), data.test_y.to(device)
     opt = StackedAdam(tensors, lr=lr)
     gen = torch.Generator().manual_seed(seed)
     histories = [[] for _ in range(k)]
-    any_masks = any(m is not None for m in masks)
     with num_threads(threads):
-        with torch.no_grad():
-            torch._foreach_mul_(weights, mask_t)
+        if mask_t is not None:
+            with torch.no_grad():
+                torch._foreach_mul_(weights, mask_t)
         for _ in tqdm(range(epochs), desc=desc, disable=not progress, leave=False):
             for idx in batches(len(x), batch_size, gen):
                 idx = idx.to(device)
                 logits = stacked_logits(tensors, x.index_select(0, idx))
                 target = y.index_select(0, idx).expand(k, -1)
                 opt.step(F.cross_entropy(logits, target) * k)
-                if any_masks:
+                if mask_t is not None:
                     with torch.no_grad():
                         torch._foreach_mul_(weights, mask_t)
             for h, a in zip(histories, stacked_accuracy(tensors, tx, ty)):

@@ -7,11 +7,11 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 from tqdm.auto import tqdm
 
-from .lottery import check_rate
+from .lottery import check_rate, imp_round
 from .model import weight_names
 from .prune import check_fraction, dense_masks, global_masks, input_pixel_map, kept
 from .prune import kept_per_layer, sparsity_of
-from .train import evaluate, train_many
+from .train import evaluate
 
 
 def png_bytes(image, vmax, scale=8, cmap="magma"):
@@ -121,11 +121,10 @@ class ImpExplorer(Explorer):
                 while len(rows) <= self.max_rounds and all(r["final"] >= threshold
                                                            for r in rows):
                     masks = entry["masks"]
-                    run = train_many([self.theta0], self.data, epochs=self.epochs,
-                                     seed=self.seed, masks=[masks], progress=False)[0]
+                    (run,), (entry["masks"],) = imp_round([self.theta0], [masks], self.data,
+                                                          rate, self.epochs, self.seed)
                     rows.append({"round": len(rows), "kept": kept(masks),
                                  "sparsity": sparsity_of(masks), "final": run.history[-1]})
-                    entry["masks"] = global_masks(run.state, rate, masks)
                     bar.update()
                 bar.close()
             self.progress.clear_output()

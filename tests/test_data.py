@@ -45,7 +45,7 @@ def install(real_files, folder, names=None, compress=True):
     for name, path in real_files.items():
         if names is not None and name not in names:
             continue
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        raw = D.payload(path)
         if compress:
             (folder / f"{name}.gz").write_bytes(gzip.compress(raw, compresslevel=1))
         else:

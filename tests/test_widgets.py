@@ -1,7 +1,7 @@
 import torch
 
 import sparse_helpers as sh
-from sparse_helpers import widgets
+from sparse_helpers import lottery, widgets
 
 
 def test_sparsity_explorer_updates_accuracy_and_pixel_map(real):
@@ -16,8 +16,8 @@ def test_sparsity_explorer_updates_accuracy_and_pixel_map(real):
 
 def test_imp_explorer_caches_each_rate(tiny, monkeypatch):
     calls = []
-    real_train_many = widgets.train_many
-    monkeypatch.setattr(widgets, "train_many", lambda *a, **k: calls.append(1) or real_train_many(*a, **k))
+    real_train_many = lottery.train_many  # the explorer trains through lottery.imp_round
+    monkeypatch.setattr(lottery, "train_many", lambda *a, **k: calls.append(1) or real_train_many(*a, **k))
     ex = widgets.ImpExplorer(sh.snapshot(sh.make_mlp()), tiny, rate=0.5, threshold=0.3, epochs=1,
                              max_rounds=2)
     first = len(calls)
