@@ -3,10 +3,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
 ARTIFACTS := test-artifacts
 
-.PHONY: figures test lab bench setup data browser clean
+.PHONY: figures test lab bench setup data browser sync clean
 
 setup: $(STAMP) data
 
@@ -18,7 +18,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 # Fashion-MNIST: Debian's package where apt and root are at hand, else torchvision's download.
 data: $(STAMP)
-	@$(PY) -c "from sparse_helpers.data import locate; import sys; sys.exit(locate() is None)" \
+	@$(PY) -c "from sparse_helpers.data import locate; import sys; sys.exit(locate() is None)" 2>/dev/null \
 	|| { if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
 	     fi; $(PY) -c "from sparse_helpers import load_fashion_mnist as l; l()"; }
@@ -29,18 +29,32 @@ browser:
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	   else echo "No chromium and no root apt-get: the browser test will be skipped."; fi; }
 
-figures: setup
-	@for nb in $(NOTEBOOKS); do \
+# The text files (notebooks/NN_*.py) are the sources: copy their cells into the .ipynb files,
+# keeping the outputs, before anything executes them.
+sync: $(STAMP)
+	@for src in $(NOTEBOOKS); do $(VENV)/bin/jupytext --quiet --to ipynb --update $$src; done
+
+# Every notebook executed in place, in order, training from scratch; their results go to
+# results/ (committed, so that notebooks and tests can reuse them) and their figures to figures/.
+figures: setup sync
+	rm -rf results && mkdir -p results
+	@for src in $(NOTEBOOKS); do nb=$${src%.py}.ipynb; \
 	  echo "== executing $$nb"; TIMEFORMAT="   $$nb: %R s"; \
-	  time $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --log-level=WARN \
-	    --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; \
+	  time SPARSE_CHECKPOINT_DIR=$(CURDIR)/results $(VENV)/bin/jupyter nbconvert --to notebook \
+	    --execute --inplace --log-level=ERROR --ExecutePreprocessor.timeout=3600 \
+	    --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; \
 	done
 	@echo "figures written to $(CURDIR)/figures:"; ls figures
 
+# Unit tests, the committed notebooks under nbval (against results/), every notebook again with
+# other seeds on another floating-point path and at small settings, and the browser test: two
+# workers, one CPU thread each.
 test: setup browser
 	rm -rf $(ARTIFACTS) && mkdir -p $(ARTIFACTS)
-	SPARSE_FIGURES_DIR=$(CURDIR)/$(ARTIFACTS)/figures $(PY) -m pytest tests \
-	  --nbval-lax --nbval-current-env notebooks -p no:cacheprovider -rs; \
+	SPARSE_THREADS=1 SPARSE_FIGURES_DIR=$(CURDIR)/$(ARTIFACTS)/figures \
+	SPARSE_CHECKPOINT_DIR=$(CURDIR)/$(ARTIFACTS)/checkpoints \
+	$(PY) -m pytest -n 2 --dist loadgroup tests --nbval-lax --nbval-current-env notebooks \
+	  -p no:cacheprovider -rs --durations=12; \
 	status=$$?; echo "Screenshots and test figures: $(CURDIR)/$(ARTIFACTS)"; exit $$status
 
 bench: setup

@@ -1,9 +1,10 @@
 """Helpers for the Sparse Networks and Lottery Winners notebooks."""
-from . import combinatorics, paths, plots, prune, stats
-from .baseline import Baseline, baseline_config, trained_baseline
+from . import checkpoint, combinatorics, inference, lottery, notebook, odds, paths, plots, prune, stats
+from .baseline import Baseline, trained_baseline
 from .checkpoint import CheckpointMismatch, load_checkpoint, save_checkpoint
-from .data import CLASSES, DataError, FashionMNIST, load_fashion_mnist, synthetic_data
-from .lottery import controls, imp, round_summary
-from .model import (all_weights, bias_count, default_device, load_state, make_mlp, snapshot,
-                    weight_counts, weight_names)
-from .train import Run, epoch_log, evaluate, train, train_many, train_one
+from .config import DEFAULTS, Config
+from .data import CLASSES, DataError, Dataset, load_fashion_mnist, raw_arrays, synthetic_data
+from .model import (all_weights, bias_count, default_device, describe, load_state, make_mlp,
+                    snapshot, theta0, weight_counts, weight_names)
+from .notebook import claim, setup
+from .train import EarlyStop, Run, epoch_log, evaluate, train, train_many, train_one

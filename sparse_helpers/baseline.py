@@ -1,59 +1,74 @@
-"""The dense baseline of notebook 01: trained once, checkpointed, reused by the others."""
-from pathlib import Path
+"""The dense baseline of notebook 01: trained once per configuration, reused by the others."""
+import time
 from typing import NamedTuple
 
 import torch
 
-from .checkpoint import (CheckpointMismatch, load_checkpoint, pack_states, save_checkpoint,
-                         unpack_states)
+from .checkpoint import (CheckpointMismatch, load_checkpoint, pack_runs, pack_states,
+                         reuse_or_compute, save_checkpoint, unpack_runs, unpack_states)
+from .config import DEFAULTS
 from .data import load_fashion_mnist
-from .model import make_mlp, snapshot
-from .paths import checkpoints_dir
-from .train import BATCH_SIZE, LR, Run, train_many
+from .model import theta0 as make_theta0
+from .train import train_many
 
 
 class Baseline(NamedTuple):
-    """Dense models trained from theta0, one per seed."""
-    config: dict
+    """Dense models trained from θ₀, one per seed, each with its own data order."""
+    config: object      # the Config that made them
     theta0: list
     runs: list
+    seconds: float      # how long the training took when it ran
 
 
-def baseline_config(seeds=(0, 1, 2, 3, 4), epochs=10, hidden=(8, 4), data_seed=0,
-                    lr=LR, batch_size=BATCH_SIZE):
-    """The config that identifies a baseline checkpoint."""
-    return {"kind": "baseline", "hidden": list(hidden), "seeds": list(seeds), "epochs": epochs,
-            "data_seed": data_seed, "lr": lr, "batch_size": batch_size, "optimizer": "Adam"}
+def baseline_key(cfg):
+    """The settings that identify a baseline checkpoint."""
+    return {"kind": "baseline", "seeds": list(cfg.seeds), **cfg.training()}
 
 
-def check_architecture(config, states):
-    """Raise CheckpointMismatch unless every state has the shapes config['hidden'] implies."""
-    want = {k: tuple(v.shape) for k, v in snapshot(make_mlp(config["hidden"])).items()}
-    for s in states:
-        got = {k: tuple(v.shape) for k, v in s.items()}
-        if got != want:
-            raise CheckpointMismatch(f"checkpoint tensors have shapes {got}, but hidden="
-                                     f"{config['hidden']} needs {want}")
+def trained_baseline(cfg=DEFAULTS, data=None, reuse=None, progress=True, path=None):
+    """The dense models of cfg: from their checkpoint (checkpoints/, then the committed
+    results/) when one passes its checks, else trained with early-stop tracking and saved.
+
+    reuse=False (or $SPARSE_RECOMPUTE) trains afresh; path overrides where to look and write.
+    """
+    key = baseline_key(cfg)
+
+    def compute():
+        """Train the dense models from θ₀."""
+        start, theta0 = time.perf_counter(), [make_theta0(s, cfg.hidden) for s in cfg.seeds]
+        runs = train_many(theta0, data or load_fashion_mnist(val_size=cfg.val_size,
+                                                             split_seed=cfg.split_seed),
+                          cfg, data_seeds=list(cfg.seeds), history=True,
+                          early_stop=cfg.val_size > 0, progress=progress, desc="dense models")
+        return Baseline(cfg, theta0, runs, time.perf_counter() - start)
+
+    def write(target, b):
+        """Save θ₀ and the runs."""
+        save_checkpoint(target, key, {**pack_states("theta0", b.theta0),
+                                      **pack_runs("trained", b.runs),
+                                      "seconds": torch.tensor(b.seconds, dtype=torch.float64)})
+
+    return reuse_or_compute("baseline", key, lambda p: read_baseline(p, cfg), compute, write,
+                            reuse, path)
 
 
-def trained_baseline(data=None, path=None, reuse=True, progress=True, **config):
-    """The baseline runs: from a checkpoint whose config matches (if reuse), else trained and saved."""
-    config = baseline_config(**config)
-    path = Path(path or checkpoints_dir() / "baseline.safetensors")
-    if reuse and path.exists():
-        try:
-            _, tensors = load_checkpoint(path, config)
-            theta0, states = unpack_states("theta0", tensors), unpack_states("trained", tensors)
-            check_architecture(config, theta0 + states)
-            runs = [Run(h.tolist(), s) for h, s in zip(tensors["history"], states)]
-            return Baseline(config, theta0, runs)
-        except CheckpointMismatch as err:
-            print(f"Not reusing the checkpoint: {err}\nTraining afresh.")
-    data = data or load_fashion_mnist()
-    theta0 = [snapshot(make_mlp(config["hidden"], seed=s)) for s in config["seeds"]]
-    runs = train_many(theta0, data, epochs=config["epochs"], seed=config["data_seed"],
-                      lr=config["lr"], batch_size=config["batch_size"], progress=progress)
-    tensors = {**pack_states("theta0", theta0), **pack_states("trained", [r.state for r in runs]),
-               "history": torch.tensor([r.history for r in runs])}
-    save_checkpoint(path, config, tensors)
-    return Baseline(config, theta0, runs)
+def read_baseline(path, cfg):
+    """A Baseline from its checkpoint, after checking what can be checked."""
+    _, tensors, _ = load_checkpoint(path, baseline_key(cfg))
+    try:
+        theta0, runs = unpack_states("theta0", tensors), unpack_runs("trained", tensors)
+    except (KeyError, ValueError, IndexError) as err:
+        raise CheckpointMismatch(f"{path} lacks part of a baseline ({err})") from err
+    for seed, stored, run in zip(cfg.seeds, theta0, runs):
+        fresh = make_theta0(seed, cfg.hidden)
+        if set(stored) != set(fresh) or not all(torch.equal(stored[k], fresh[k]) for k in fresh):
+            raise CheckpointMismatch(f"{path}: the stored θ₀ of seed {seed} is not what seed "
+                                     f"{seed} gives; the file was edited or damaged")
+        shapes = {k: t.shape for k, t in fresh.items()}
+        if len(run.history) != cfg.epochs or {k: t.shape for k, t in run.state.items()} != shapes:
+            raise CheckpointMismatch(f"{path}: seed {seed}'s run does not have {cfg.epochs} "
+                                     f"epochs and the model's shapes")
+    if len(theta0) != len(cfg.seeds):
+        raise CheckpointMismatch(f"{path} holds {len(theta0)} models, not {len(cfg.seeds)}")
+    seconds = tensors["seconds"].item() if "seconds" in tensors else float("nan")
+    return Baseline(cfg, theta0, runs, seconds)

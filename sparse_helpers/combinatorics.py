@@ -1,5 +1,6 @@
-"""How many sparse subnetworks a dense network holds, and the post's roulette odds."""
+"""How many sparse subnetworks a dense network holds, and the post's roulette odds, exactly."""
 import math
+from fractions import Fraction
 
 POCKETS = 37  # a European roulette wheel: 0 to 36
 
@@ -10,8 +11,18 @@ def comb_exact(n, k):
 
 
 def digits(x):
-    """The number of decimal digits of a positive integer."""
-    return len(str(x))
+    """The number of decimal digits of a positive integer, however large (no str() limit)."""
+    d = max(1, int(x.bit_length() * math.log10(2)))
+    while 10 ** d <= x:
+        d += 1
+    while d > 1 and 10 ** (d - 1) > x:
+        d -= 1
+    return d
+
+
+def log10_exact(x):
+    """log10 of an arbitrarily large positive integer (math.log10 takes big ints)."""
+    return math.log10(x)
 
 
 def log10_comb(n, k):
@@ -19,18 +30,28 @@ def log10_comb(n, k):
     return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(10)
 
 
-def log10_exact(x):
-    """log10 of an arbitrarily large positive integer, accurate to float precision."""
+def head_and_tail(x, n=30, tail=10):
+    """The first n and the last `tail` digits of a big integer, as strings."""
     d = digits(x)
-    head = int(str(x)[:17])
-    return math.log10(head) + d - 17 if d > 17 else math.log10(x)
+    head = str(x // 10 ** max(d - n, 0))
+    return head, str(x % 10 ** tail).zfill(min(tail, d))
 
 
 def p_hit_distinct(balls, pockets=POCKETS):
-    """Chance that one of `balls` distinct pockets is yours on one spin."""
-    return balls / pockets
+    """Chance that one of `balls` balls in one spin lands on your number (distinct pockets)."""
+    return Fraction(min(balls, pockets), pockets)
+
+
+def p_never(spins, pockets=POCKETS):
+    """Exact chance of never winning in `spins` independent spins on one number."""
+    return Fraction(pockets - 1, pockets) ** spins
 
 
 def p_hit_any(spins, pockets=POCKETS):
-    """Chance of winning at least once in `spins` independent spins on one number."""
-    return 1 - (1 - 1 / pockets) ** spins
+    """Exact chance of winning at least once in `spins` independent spins on one number."""
+    return 1 - p_never(spins, pockets)
+
+
+def one_in(p):
+    """N such that p is '1 in N', rounded to the nearest whole number (p an exact Fraction)."""
+    return round(1 / Fraction(p))

@@ -1,14 +1,17 @@
-"""Fashion-MNIST as in-memory tensors: find the files, check them, load them once."""
+"""Fashion-MNIST as in-memory tensors: find the files, check them, split and load them once."""
 import gzip
 import hashlib
 import os
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
+from .config import DEFAULTS
 from .paths import REPO_ROOT
+from .validate import as_int
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -21,39 +24,71 @@ FILES = {
     "t10k-images-idx3-ubyte": ("8181f5470baa50b63fa0f6fddb340f0a", (10000, 28, 28)),
     "t10k-labels-idx1-ubyte": ("15d484375f8d13e6eb1aabb0c3f46965", (10000,)),
 }
+N_TRAIN = FILES["train-images-idx3-ubyte"][1][0]
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-HOW_TO_GET = (
-    "Get the data in one of two ways:\n"
-    "  * Debian/Ubuntu: sudo apt-get install -y dataset-fashion-mnist   "
-    f"(puts the files in {DEBIAN_DIR})\n"
-    "  * anywhere with internet: python -c \"import torchvision; "
-    f"torchvision.datasets.FashionMNIST('{REPO_ROOT / 'data'}', download=True)\"\n"
-    "or point FASHION_MNIST_DIR at a folder holding the four *-ubyte(.gz) files.")
+APT_INSTALL = "sudo apt-get install -y dataset-fashion-mnist"
+APT_REINSTALL = "sudo apt-get install --reinstall -y dataset-fashion-mnist"
+FILE_LIST = "\n".join(f"  {name}  (or {name}.gz)" for name in FILES)
 
 
-class FashionMNIST(NamedTuple):
-    """The whole dataset: flattened, normalised float32 images and int64 labels."""
+class Dataset(NamedTuple):
+    """A dataset split three ways: flattened float32 images and int64 labels, plus class names."""
     train_x: torch.Tensor
     train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
     test_x: torch.Tensor
     test_y: torch.Tensor
     classes: tuple
+
+
+class RawArrays(NamedTuple):
+    """The files as stored: uint8 images (N, 28, 28) and int64 labels, before any split."""
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
 
 
 class DataError(RuntimeError):
     """Fashion-MNIST is missing or damaged; the message says what to do."""
 
 
-def candidate_dirs(root=None):
-    """The folders searched, in order: root, $FASHION_MNIST_DIR, ./data, Debian's folder."""
-    roots = [root, os.environ.get("FASHION_MNIST_DIR"), REPO_ROOT / "data", DEBIAN_DIR]
-    dirs = []
-    for r in roots:
-        if r:
-            # torchvision keeps its download under <root>/FashionMNIST/raw
-            dirs += [Path(r), Path(r) / "FashionMNIST" / "raw"]
-    return dirs
+# ---------------------------------------------------------------- advice
 
+def how_to_get(apt=True):
+    """The general ways to get the four files (built per call: REPO_ROOT may be patched)."""
+    ways = [f"  * Debian/Ubuntu: {APT_INSTALL}   (puts the files in {DEBIAN_DIR})"] if apt else []
+    ways += ["  * anywhere with internet: python -c \"import torchvision; "
+             f"torchvision.datasets.FashionMNIST('{REPO_ROOT / 'data'}', download=True)\"",
+             "  * or point FASHION_MNIST_DIR at a folder holding the four *-ubyte(.gz) files."]
+    return "Get the data in one of these ways:\n" + "\n".join(ways)
+
+
+def advice(damaged=None):
+    """What to do next, tailored to what Debian's folder holds and to where a damaged file lies."""
+    if damaged is not None and is_under(damaged, DEBIAN_DIR):
+        return ("The file belongs to the installed Debian package dataset-fashion-mnist: "
+                f"reinstall it with\n  {APT_REINSTALL}")
+    first = "Delete it and fetch it again.\n" if damaged is not None else ""
+    missing = missing_names(scan(DEBIAN_DIR))
+    if not missing:
+        return (f"{first}The Debian package is installed and {DEBIAN_DIR} holds all four files: "
+                f"use that copy with load_fashion_mnist(root='{DEBIAN_DIR}') or "
+                f"FASHION_MNIST_DIR={DEBIAN_DIR}.")
+    if len(missing) < len(FILES):
+        return (f"{first}The Debian package is installed but {DEBIAN_DIR} lacks "
+                f"{', '.join(missing)}: reinstall it with\n  {APT_REINSTALL}\n"
+                f"{how_to_get(apt=False)}")
+    return first + how_to_get()
+
+
+def is_under(path, folder):
+    """Whether path lies inside folder (after resolving links)."""
+    return Path(path).resolve().is_relative_to(Path(folder).resolve())
+
+
+# ---------------------------------------------------------------- reading one file
 
 def find_file(folder, name):
     """The path of `name` or `name.gz` in folder, or None."""
@@ -63,40 +98,133 @@ def find_file(folder, name):
     return None
 
 
+def scan(folder):
+    """name -> path of each of the four files found in folder, None where absent."""
+    return {name: find_file(Path(folder), name) for name in FILES}
+
+
 def payload(path):
-    """The bytes of an idx file, decompressed when its name ends in .gz."""
-    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    """The bytes of an idx file, decompressed when its name ends in .gz; DataError if unreadable."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataError(f"{path} cannot be read ({err}). Check that it is a file you may "
+                        f"read.\n{advice(path)}") from err
+    if path.suffix != ".gz":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    # A damaged gzip fails in any of these ways, depending on which bytes were hit.
+    except (zlib.error, gzip.BadGzipFile, EOFError, OSError) as err:
+        raise DataError(f"{path} is damaged: it is not a valid gzip file "
+                        f"({type(err).__name__}: {err}).\n{advice(path)}") from err
 
 
 def read_checked(path, name):
     """The uint8 array stored in one idx file, after checking its size and MD5."""
     md5, shape = FILES[name]
-    try:
-        raw = payload(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise DataError(f"{path} is damaged ({err}); expected a gzip of the {name} file. "
-                        f"Delete it and fetch it again.\n{HOW_TO_GET}") from err
+    raw = payload(path)
     header = 4 * (len(shape) + 1)
     expected = header + int(np.prod(shape))
-    if len(raw) != expected or hashlib.md5(raw).hexdigest() != md5:
+    got = hashlib.md5(raw).hexdigest()
+    if len(raw) != expected or got != md5:
         raise DataError(f"{path} is truncated or corrupt: expected {expected:,} bytes with "
-                        f"MD5 {md5}, got {len(raw):,} bytes with MD5 "
-                        f"{hashlib.md5(raw).hexdigest()}. Delete it and fetch it again.\n"
-                        f"{HOW_TO_GET}")
+                        f"MD5 {md5} (the {name} file), got {len(raw):,} bytes with MD5 {got}.\n"
+                        f"{advice(path)}")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def locate(root=None):
-    """The folder holding all four files, the first found in search order, or None."""
-    for folder in candidate_dirs(root):
-        found = {name: find_file(folder, name) for name in FILES}
-        if all(found.values()):
-            return found
-        if any(found.values()):
-            missing = [n for n, p in found.items() if p is None]
-            raise DataError(f"{folder} holds only part of Fashion-MNIST: missing "
-                            f"{', '.join(missing)}.\n{HOW_TO_GET}")
+# ---------------------------------------------------------------- finding the folder
+
+class Place(NamedTuple):
+    """A folder the user asked for, how they asked, and how to ask for another."""
+    folder: Path
+    label: str
+    fix: str
+
+
+class Found(NamedTuple):
+    """The folder the files are loaded from, and name -> path of each file in it."""
+    folder: Path
+    files: dict
+
+
+def layouts(folder):
+    """folder itself, then <folder>/FashionMNIST/raw where torchvision keeps its download."""
+    return [folder, folder / "FashionMNIST" / "raw"]
+
+
+def asked_place(root=None):
+    """The place the user named (root, else $FASHION_MNIST_DIR), or None to search the defaults."""
+    if root is not None:
+        if not isinstance(root, (str, os.PathLike)):
+            raise ValueError(f"root must be a folder path (str or Path), e.g. "
+                             f"root='{DEBIAN_DIR}'; got {root!r}")
+        return Place(Path(root), f"root={str(root)!r}",
+                     "pass the folder that holds them as root, or pass no root to search "
+                     f"{REPO_ROOT / 'data'} and {DEBIAN_DIR}")
+    env = os.environ.get("FASHION_MNIST_DIR")
+    if env:
+        return Place(Path(env), f"FASHION_MNIST_DIR={env!r}",
+                     "set FASHION_MNIST_DIR to the folder that holds them, or unset it to "
+                     f"search {REPO_ROOT / 'data'} and {DEBIAN_DIR}")
     return None
+
+
+def default_dirs():
+    """The folders searched when the user names none: ./data, then Debian's folder."""
+    return layouts(REPO_ROOT / "data") + layouts(DEBIAN_DIR)
+
+
+def candidate_dirs(root=None):
+    """The folders searched, in order: root or $FASHION_MNIST_DIR if named, else the defaults."""
+    place = asked_place(root)
+    return layouts(place.folder) if place else default_dirs()
+
+
+def missing_names(files):
+    """The names absent from a name -> path mapping."""
+    return [name for name, path in files.items() if path is None]
+
+
+def use_asked(place):
+    """The four files in the place the user named, or a DataError saying what is wrong there."""
+    if not place.folder.is_dir():
+        what = "does not exist" if not place.folder.exists() else "is not a folder"
+        raise DataError(f"{place.label}: {place.folder} {what}. It should hold these four files:"
+                        f"\n{FILE_LIST}\nFix: {place.fix}.\n{advice()}")
+    scans = [(d, scan(d)) for d in layouts(place.folder)]
+    for folder, files in scans:
+        if not missing_names(files):
+            return Found(folder, files)
+    for folder, files in scans:
+        if any(files.values()):
+            raise DataError(f"{place.label}: {folder} holds only part of Fashion-MNIST: missing "
+                            f"{', '.join(missing_names(files))}. Put the missing files there, "
+                            f"or {place.fix}.\n{advice()}")
+    raise DataError(f"{place.label}: {place.folder} holds none of the Fashion-MNIST files. "
+                    f"Expected these four, in it or in {layouts(place.folder)[1]}:\n{FILE_LIST}"
+                    f"\nFix: {place.fix}.\n{advice()}")
+
+
+def search_defaults():
+    """The first complete default folder (or None), and the incomplete ones skipped on the way."""
+    incomplete = []
+    for folder in default_dirs():
+        files = scan(folder)
+        if not missing_names(files):
+            return Found(folder, files), incomplete
+        if any(files.values()):
+            incomplete.append((folder, missing_names(files)))
+    return None, incomplete
+
+
+def locate(root=None):
+    """name -> path of the four files that would be loaded; None if no default folder has them."""
+    place = asked_place(root)
+    found = use_asked(place) if place else search_defaults()[0]
+    return found.files if found else None
 
 
 def download(target):
@@ -110,6 +238,72 @@ def download(target):
         return f"{type(err).__name__}: {err}"
 
 
+def not_found_error(incomplete, failure):
+    """The DataError for a default search that found no complete folder."""
+    searched = "\n".join(f"  {d}" for d in default_dirs())
+    partial = "".join(f"\n  {d} lacks {', '.join(names)}" for d, names in incomplete)
+    partial = f"\nThese folders hold only part of the files:{partial}" if partial else ""
+    return DataError(f"Fashion-MNIST not found. Searched:\n{searched}{partial}\n"
+                     f"and torchvision's download into {REPO_ROOT / 'data'} {failure}.\n"
+                     f"{advice()}")
+
+
+def resolve(root=None, download_if_missing=True):
+    """The folder to load from: the named place, else the first complete default (downloading)."""
+    place = asked_place(root)
+    if place:
+        return use_asked(place)
+    found, incomplete = search_defaults()
+    failure = "was not tried"
+    if found is None and download_if_missing:
+        error = download(REPO_ROOT / "data")
+        found, incomplete = search_defaults()
+        failure = f"failed ({error or 'it ran, but the files are still not there'})"
+    if found is None:
+        raise not_found_error(incomplete, failure)
+    return found
+
+
+# ---------------------------------------------------------------- loading
+
+_CACHE = {}
+
+
+def read_raw(found):
+    """The four files of a Found folder as RawArrays, read and checked once per folder."""
+    key = ("raw", found.folder.resolve())
+    if key not in _CACHE:
+        arrays = {name: torch.from_numpy(read_checked(path, name).copy())
+                  for name, path in found.files.items()}
+        _CACHE[key] = RawArrays(
+            train_images=arrays["train-images-idx3-ubyte"],
+            train_labels=arrays["train-labels-idx1-ubyte"].long(),
+            test_images=arrays["t10k-images-idx3-ubyte"],
+            test_labels=arrays["t10k-labels-idx1-ubyte"].long())
+    return _CACHE[key]
+
+
+def raw_arrays(root=None, download_if_missing=True):
+    """The files as stored (uint8 images, int64 labels, no split), cached; treat as read-only."""
+    return read_raw(resolve(root, download_if_missing))
+
+
+def check_split(val_size, split_seed, n=N_TRAIN):
+    """val_size and split_seed as ints, or a ValueError naming the bad one and the fix."""
+    val_size = as_int(val_size, "val_size", minimum=0, example=5000)
+    if val_size >= n:
+        raise ValueError(f"val_size must be below the {n:,} training images so some are left to "
+                         f"train on, e.g. val_size=5000; got {val_size!r}")
+    return val_size, as_int(split_seed, "split_seed", minimum=0, example=0)
+
+
+def split_indices(val_size=DEFAULTS.val_size, split_seed=DEFAULTS.split_seed, n=N_TRAIN):
+    """Sorted (train, val) indices: val_size of n images held out by a seeded permutation."""
+    val_size, split_seed = check_split(val_size, split_seed, n)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(split_seed))
+    return perm[val_size:].sort().values, perm[:val_size].sort().values
+
+
 def pixel_mean_std(images):
     """Mean and standard deviation of uint8 pixel values scaled to [0, 1], computed exactly."""
     counts = torch.bincount(images.flatten(), minlength=256).double()
@@ -121,50 +315,54 @@ def pixel_mean_std(images):
 
 def normalise(images, mean, std):
     """uint8 images (N, 28, 28) as float32 rows of 784, scaled so the train set has mean 0, sd 1."""
-    x = images.reshape(len(images), -1).float()
+    x = images.flatten(1).float()
     return x.mul_(1 / (255 * std)).sub_(mean / std)
 
 
-_CACHE = {}
-
-
-def load_fashion_mnist(root=None, download_if_missing=True):
-    """Fashion-MNIST (60,000 train, 10,000 test) as normalised in-memory tensors."""
-    key = str(root)
-    if key in _CACHE:
-        return _CACHE[key]
-    found = locate(root)
-    failure = "was not tried"
-    if found is None and download_if_missing:
-        error = download(REPO_ROOT / "data")
-        found = locate(root) if error is None else None
-        failure = f"failed ({error or 'it ran, but the files are still not there'})"
-    if found is None:
-        searched = "\n".join(f"  {d}" for d in candidate_dirs(root))
-        raise DataError(f"Fashion-MNIST not found. Searched:\n{searched}\n"
-                        f"and torchvision's download into {REPO_ROOT / 'data'} {failure}.\n"
-                        f"{HOW_TO_GET}")
-    arrays = {name: torch.from_numpy(read_checked(path, name).copy())
-              for name, path in found.items()}
-    train, test = arrays["train-images-idx3-ubyte"], arrays["t10k-images-idx3-ubyte"]
+def build(raw, val_size, split_seed):
+    """The Dataset from raw arrays: hold out val, normalise all with the train part's stats."""
+    train_idx, val_idx = split_indices(val_size, split_seed, len(raw.train_images))
+    train = raw.train_images[train_idx]
     mean, std = pixel_mean_std(train)
-    data = FashionMNIST(
+    return Dataset(
         train_x=normalise(train, mean, std),
-        train_y=arrays["train-labels-idx1-ubyte"].long(),
-        test_x=normalise(test, mean, std),
-        test_y=arrays["t10k-labels-idx1-ubyte"].long(),
+        train_y=raw.train_labels[train_idx],
+        val_x=normalise(raw.train_images[val_idx], mean, std),
+        val_y=raw.train_labels[val_idx],
+        test_x=normalise(raw.test_images, mean, std),
+        test_y=raw.test_labels.clone(),
         classes=CLASSES)
-    _CACHE[key] = data
-    return data
 
 
-def synthetic_data(n_train=512, n_test=256, n_features=784, n_classes=10, seed=0):
+def load_fashion_mnist(root=None, val_size=DEFAULTS.val_size, split_seed=DEFAULTS.split_seed,
+                       download_if_missing=True):
+    """Fashion-MNIST as normalised tensors: 60,000 - val_size train, val_size val, 10,000 test."""
+    val_size, split_seed = check_split(val_size, split_seed)
+    found = resolve(root, download_if_missing)
+    # Keyed on the folder actually used, so a new root or $FASHION_MNIST_DIR loads anew.
+    key = ("dataset", found.folder.resolve(), val_size, split_seed)
+    if key not in _CACHE:
+        _CACHE[key] = build(read_raw(found), val_size, split_seed)
+    return _CACHE[key]
+
+
+def synthetic_data(n_train=512, n_val=128, n_test=256, n_features=784, n_classes=10, seed=0):
     """A small learnable stand-in for Fashion-MNIST (Gaussian class blobs), for fast tests."""
-    g = torch.Generator().manual_seed(seed)
+    n_train = as_int(n_train, "n_train", minimum=1, example=512)
+    n_test = as_int(n_test, "n_test", minimum=1, example=256)
+    n_val = as_int(n_val, "n_val", minimum=0, example=128)
+    n_features = as_int(n_features, "n_features", minimum=1, example=784)
+    n_classes = as_int(n_classes, "n_classes", minimum=2, example=10)
+    g = torch.Generator().manual_seed(as_int(seed, "seed", minimum=0, example=0))
     centers = torch.randn(n_classes, n_features, generator=g)
+
     def draw(n):
+        """n points and their labels, from the same class centres."""
         y = torch.randint(n_classes, (n,), generator=g)
         return centers[y] + 1.5 * torch.randn(n, n_features, generator=g), y
+    # Drawn train, test, val so train and test match what earlier versions gave for a seed.
     train_x, train_y = draw(n_train)
     test_x, test_y = draw(n_test)
-    return FashionMNIST(train_x, train_y, test_x, test_y, tuple(map(str, range(n_classes))))
+    val_x, val_y = draw(n_val)
+    return Dataset(train_x, train_y, val_x, val_y, test_x, test_y,
+                   tuple(map(str, range(n_classes))))

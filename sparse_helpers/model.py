@@ -1,14 +1,18 @@
 """The 784-8-4-10 ReLU MLP of the post, its weights counted and snapshotted."""
+import numpy as np
 import torch
 from torch import nn
 
-N_INPUTS, N_CLASSES = 784, 10
+from .config import DEFAULTS
+from .validate import as_hidden, as_int
+
+IMAGE_SIDE, N_CLASSES = 28, 10
+N_INPUTS = IMAGE_SIDE * IMAGE_SIDE
 
 
-def make_mlp(hidden=(8, 4), seed=0):
+def make_mlp(hidden=DEFAULTS.hidden, seed=0):
     """A 784-hidden...-10 ReLU MLP whose initial weights depend only on seed."""
-    if not hidden or any(int(h) != h or h < 1 for h in hidden):
-        raise ValueError(f"hidden must be a non-empty sequence of positive ints, got {hidden!r}")
+    hidden, seed = as_hidden(hidden), as_int(seed, "seed", minimum=0, example=0)
     sizes = (N_INPUTS, *hidden, N_CLASSES)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -16,6 +20,16 @@ def make_mlp(hidden=(8, 4), seed=0):
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
     return nn.Sequential(*layers[:-1])
+
+
+def theta0(seed, hidden=DEFAULTS.hidden):
+    """The initial parameters θ₀ of seed's MLP, as a state dict."""
+    return snapshot(make_mlp(hidden, seed))
+
+
+def seed_for(*parts):
+    """A seed derived from several numbers (a trial, a round, a draw), unlikely to collide."""
+    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0] >> 1)
 
 
 def weight_names(state):
@@ -29,7 +43,7 @@ def hidden_sizes(state):
 
 
 def snapshot(model):
-    """A detached copy of the model's parameters (e.g. theta0), on the CPU."""
+    """A detached copy of the model's parameters (e.g. θ₀), on the CPU."""
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
@@ -46,21 +60,31 @@ def layer_label(name, state):
     return f"{in_features}x{out_features}"
 
 
+def as_state(model_or_state):
+    """The state dict of a model, or the state dict itself."""
+    return model_or_state if isinstance(model_or_state, dict) else snapshot(model_or_state)
+
+
 def weight_counts(model_or_state):
     """Weights per layer as {'784x8': 6272, ...}; biases are not counted."""
-    state = model_or_state if isinstance(model_or_state, dict) else snapshot(model_or_state)
+    state = as_state(model_or_state)
     return {layer_label(n, state): state[n].numel() for n in weight_names(state)}
 
 
 def bias_count(model_or_state):
     """The number of bias parameters, which the post leaves out of its weight count."""
-    state = model_or_state if isinstance(model_or_state, dict) else snapshot(model_or_state)
+    state = as_state(model_or_state)
     return sum(t.numel() for n, t in state.items() if n.endswith("bias"))
 
 
 def all_weights(state):
     """Every weight (not bias) flattened into one vector."""
     return torch.cat([state[n].flatten() for n in weight_names(state)])
+
+
+def describe(hidden):
+    """'784-8-4-10' for hidden sizes (8, 4)."""
+    return "-".join(map(str, (N_INPUTS, *hidden, N_CLASSES)))
 
 
 def default_device():

@@ -21,6 +21,12 @@ def figures_dir():
 
 def checkpoints_dir():
     """The folder checkpoints are kept in ($SPARSE_CHECKPOINT_DIR overrides ./checkpoints)."""
-    folder = Path(os.environ.get("SPARSE_CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return Path(os.environ.get("SPARSE_CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
+
+
+RESULTS_DIR = REPO_ROOT / "results"  # the committed results of the committed notebooks
+
+
+def recompute_requested():
+    """True when $SPARSE_RECOMPUTE asks every notebook to train afresh (make figures sets it)."""
+    return os.environ.get("SPARSE_RECOMPUTE", "").lower() in ("1", "true", "yes")

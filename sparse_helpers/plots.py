@@ -1,9 +1,10 @@
 """Every figure of the series, in one seaborn style; each function returns its Figure."""
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 
-from .model import weight_names
+from .model import IMAGE_SIDE, weight_names
 from .paths import figures_dir
 
 BAND = "band: min-max over seeds"
@@ -28,39 +29,51 @@ def save(fig, name):
     return path
 
 
-def band(ax, x, ys, label, color, marker=None):
+def band(ax, x, ys, label, color, marker=None, ls="-"):
     """Draw the mean of rows ys against x, shaded between their min and max."""
     ys = np.atleast_2d(np.asarray(ys, dtype=float))
-    mean = np.nanmean(ys, 0)
     n = ys.shape[0]
-    ax.plot(x, mean, color=color, marker=marker, ms=4,
+    ax.plot(x, np.nanmean(ys, 0), color=color, marker=marker, ms=4, ls=ls,
             label=f"{label} (mean of {n})" if n > 1 else label)
     if n > 1:
         ax.fill_between(x, np.nanmin(ys, 0), np.nanmax(ys, 0), color=color, alpha=0.2, lw=0)
 
 
-def percent_axis(ax, axis="y"):
+def percent_axis(ax, axis="y", decimals=0):
     """Format an axis in percent."""
-    fmt = plt.FuncFormatter(lambda v, _: f"{v:.0f}%")
+    fmt = plt.FuncFormatter(lambda v, _: f"{v:.{decimals}f}%")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def threshold_line(ax, threshold, label="threshold"):
+    """A dashed horizontal line at the threshold (a fraction), labelled in percent."""
+    ax.axhline(100 * threshold, color=palette()[3], ls="--", lw=1,
+               label=f"{100 * threshold:.0f}% {label}")
+
+
+def legend(ax, n_seeds, **kwargs):
+    """The legend, titled with the band's meaning when there is more than one seed."""
+    ax.legend(title=BAND if n_seeds > 1 else None, fontsize=9, title_fontsize=9, **kwargs)
 
 
 def sample_grid(data, per_class=8):
     """The first few training images of each class, one row per class."""
-    fig, axes = plt.subplots(len(data.classes), per_class, figsize=(0.8 * per_class + 1.2, 8.4),
+    n = len(data.classes)
+    fig, axes = plt.subplots(n, per_class, figsize=(0.8 * per_class + 1.2, 0.84 * n),
                              layout="constrained")
     for c, row in enumerate(axes):
         images = data.train_x[data.train_y == c][:per_class]
         for ax, img in zip(row, images):
-            ax.imshow(img.view(28, 28), cmap="gray_r")
+            ax.imshow(img.view(IMAGE_SIDE, IMAGE_SIDE), cmap="gray_r")
             ax.set_xticks([]), ax.set_yticks([])
         row[0].set_ylabel(data.classes[c], rotation=0, ha="right", va="center")
-    fig.suptitle("Fashion-MNIST: ten classes of 28x28 greyscale clothing", weight="bold")
+    fig.suptitle(f"Fashion-MNIST: {n} classes of {IMAGE_SIDE}x{IMAGE_SIDE} greyscale clothing",
+                 weight="bold")
     return fig
 
 
 def training_curves(histories, title, post=None):
-    """Test accuracy per epoch of each seed, as mean and band; post's log as markers."""
+    """Test accuracy per epoch of each seed, as mean and band; the post's log as crosses."""
     histories = 100 * np.asarray(histories)
     epochs = np.arange(1, histories.shape[1] + 1)
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -69,7 +82,7 @@ def training_curves(histories, title, post=None):
         ax.plot(epochs[: len(post)], post, "x--", color=palette()[3], label="the post's run")
     ax.set(xlabel="epoch", ylabel="test accuracy", title=title, xticks=epochs)
     percent_axis(ax)
-    ax.legend(title=BAND if histories.shape[0] > 1 else None, loc="lower right")
+    legend(ax, histories.shape[0], loc="lower right")
     return fig
 
 
@@ -85,16 +98,15 @@ def weight_histogram(weights, title, bins=120):
     return fig
 
 
-def init_vs_trained(theta0_weights, trained_weights, title, bins=120):
+def init_vs_trained(theta0_weights, trained_weights, title, trained_label, bins=120):
     """Histograms of the weights at initialisation and after training, overlaid."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    lo = float(min(np.min(theta0_weights), np.min(trained_weights)))
-    hi = float(max(np.max(theta0_weights), np.max(trained_weights)))
-    edges = np.linspace(lo, hi, bins)
-    sns.histplot(np.asarray(theta0_weights), bins=edges, ax=ax, color=palette()[1],
-                 label="θ₀ (initialisation)", element="step", alpha=0.35)
-    sns.histplot(np.asarray(trained_weights), bins=edges, ax=ax, color=palette()[0],
-                 label="after 10 epochs", element="step", alpha=0.35)
+    both = np.concatenate([theta0_weights, trained_weights])
+    edges = np.linspace(both.min(), both.max(), bins)
+    for w, label, c in ((theta0_weights, "θ₀ (initialisation)", 1),
+                        (trained_weights, trained_label, 0)):
+        sns.histplot(np.asarray(w), bins=edges, ax=ax, color=palette()[c], label=label,
+                     element="step", alpha=0.35)
     ax.set(xlabel="weight value", ylabel="number of weights (log scale)", yscale="log",
            title=title)
     ax.legend()
@@ -111,21 +123,28 @@ def first_layer_images(state, title):
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if i < len(w):
-            im = ax.imshow(w[i].view(28, 28), cmap="RdBu_r", vmin=-lim, vmax=lim)
+            im = ax.imshow(w[i].view(IMAGE_SIDE, IMAGE_SIDE), cmap="RdBu_r", vmin=-lim, vmax=lim)
             ax.set_title(f"neuron {i}", fontsize=10, weight="normal")
     fig.colorbar(im, ax=axes, shrink=0.8, label="weight (red +, blue -)")
     fig.suptitle(title, weight="bold")
     return fig
 
 
+def sparsity_axes(ax, title, ylim=(0, 90)):
+    """Label an accuracy-against-sparsity plot (both axes in percent)."""
+    ax.set(xlabel="sparsity (share of weights set to zero)", ylabel="test accuracy",
+           title=title, ylim=ylim)
+    percent_axis(ax), percent_axis(ax, "x")
+
+
 def accuracy_vs_sparsity(fine, coarse, title, post=None, curves=None):
-    """Accuracy against sparsity: fine sweep as band, 10% steps as points, post's as crosses.
+    """Accuracy against sparsity: fine sweep as band, 10% steps as points, the post's as crosses.
 
     fine, coarse: lists (one per seed) of sweep tables; curves: more {label: tables} bands.
     """
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    x = 100 * fine[0].sparsity.to_numpy()
-    band(ax, x, [100 * t.accuracy for t in fine], "global pruning, 1% steps", palette()[0])
+    band(ax, 100 * fine[0].sparsity.to_numpy(), [100 * t.accuracy for t in fine],
+         "global pruning, 1% steps", palette()[0])
     for i, (label, tables) in enumerate((curves or {}).items()):
         band(ax, 100 * tables[0].sparsity.to_numpy(), [100 * t.accuracy for t in tables],
              label, palette()[2 + i])
@@ -135,10 +154,8 @@ def accuracy_vs_sparsity(fine, coarse, title, post=None, curves=None):
     if post is not None:
         ax.plot(cx[: len(post)], post, "x", ms=8, mew=2, color=palette()[3],
                 label="the post's table")
-    ax.set(xlabel="sparsity (share of weights set to zero)", ylabel="test accuracy",
-           title=title, ylim=(0, 90))
-    percent_axis(ax), percent_axis(ax, "x")
-    ax.legend(title=BAND, loc="lower left", fontsize=9)
+    sparsity_axes(ax, title)
+    legend(ax, len(fine), loc="lower left")
     return fig
 
 
@@ -153,35 +170,130 @@ def layer_sparsity(tables, title):
     ax.plot([0, 100], [0, 100], ":", color="0.5", label="every layer equal")
     ax.set(xlabel="overall sparsity", ylabel="sparsity of the layer", title=title)
     percent_axis(ax), percent_axis(ax, "x")
-    ax.legend(title=BAND if len(tables) > 1 else None, fontsize=9)
+    legend(ax, len(tables))
     return fig
 
 
-def lottery_results(summary_x, ticket_acc, oneshot, threshold, title):
-    """Accuracy of IMP tickets against sparsity, with the one-shot sweep and the threshold."""
+def lottery_results(sparsity, imp_acc, oneshot, threshold, title):
+    """The post's figure: IMP's accuracy per round against sparsity, with one-shot pruning.
+
+    sparsity: IMP's sparsity per round (fractions); imp_acc: seeds x rounds test accuracies;
+    oneshot: one no-retraining sweep table per seed.
+    """
     fig, ax = plt.subplots(figsize=(7, 4.2))
     band(ax, 100 * oneshot[0].sparsity.to_numpy(), [100 * t.accuracy for t in oneshot],
          "one-shot pruning, no retraining", palette()[0])
-    band(ax, 100 * np.asarray(summary_x), 100 * np.asarray(ticket_acc),
+    band(ax, 100 * np.asarray(sparsity), 100 * np.asarray(imp_acc),
          "IMP with rewind to θ₀", palette()[2], marker="o")
-    ax.axhline(100 * threshold, color=palette()[3], ls="--", lw=1,
-               label=f"{100 * threshold:.0f}% threshold")
-    ax.set(xlabel="sparsity (share of weights set to zero)", ylabel="test accuracy",
-           title=title, ylim=(0, 90))
-    percent_axis(ax), percent_axis(ax, "x")
-    ax.legend(title=BAND, loc="lower left", fontsize=9)
+    threshold_line(ax, threshold)
+    sparsity_axes(ax, title)
+    legend(ax, len(oneshot), loc="lower left")
+    return fig
+
+
+def remaining_plot(curves, ylabel, title, threshold=None, percent_y=True, ylim=None):
+    """Curves against the share of weights remaining, on a log axis running from 100% down.
+
+    curves: (label, remaining fractions, seeds x points values, colour index, marker) tuples.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    n = 1
+    for label, x, ys, colour, marker in curves:
+        ys = np.atleast_2d(np.asarray(ys, dtype=float))
+        n = max(n, ys.shape[0])
+        band(ax, 100 * np.asarray(x), (100 if percent_y else 1) * ys, label, palette()[colour],
+             marker=marker)
+    if threshold is not None:
+        threshold_line(ax, threshold)
+    ax.set_xscale("log")
+    ax.set_xlim(105, 100 * min(min(c[1]) for c in curves) / 1.1)
+    ticks = [100, 51.2, 21, 10.7, 5.5, 2.8, 1.4]
+    ax.set_xticks([t for t in ticks if t >= 100 * min(min(c[1]) for c in curves) / 1.1])
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}%"))
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set(xlabel="weights remaining (log scale)", ylabel=ylabel, title=title)
+    if ylim:
+        ax.set_ylim(*ylim)
+    if percent_y:
+        percent_axis(ax)
+    legend(ax, n, loc="lower left")
     return fig
 
 
 def control_curves(groups, threshold, title):
-    """Per-epoch accuracy of the ticket and its controls, each as mean and band."""
+    """Accuracy per epoch of the ticket and its controls, each as mean and band.
+
+    groups: {label: runs x epochs test accuracies}.
+    """
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    for i, (label, runs) in enumerate(groups.items()):
-        h = 100 * np.asarray([r.history for r in runs])
-        band(ax, np.arange(1, h.shape[1] + 1), h, label, palette()[[2, 1, 4][i % 3]])
-    ax.axhline(100 * threshold, color=palette()[3], ls="--", lw=1,
-               label=f"{100 * threshold:.0f}% threshold")
+    n = 1
+    for (label, h), colour in zip(groups.items(), (2, 1, 4, 0)):
+        h = 100 * np.atleast_2d(np.asarray(h))
+        n = max(n, h.shape[0])
+        band(ax, np.arange(1, h.shape[1] + 1), h, label, palette()[colour])
+    threshold_line(ax, threshold)
     ax.set(xlabel="epoch", ylabel="test accuracy", title=title)
     percent_axis(ax)
-    ax.legend(title=BAND, loc="lower right", fontsize=9)
+    ax.legend(title="band: min-max over the runs", loc="lower right", fontsize=9,
+              title_fontsize=9)
+    return fig
+
+
+def imp_explorer_figure(rows, threshold, rate):
+    """One seed's IMP rounds at a prune rate: validation accuracy against sparsity."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot([100 * r["sparsity"] for r in rows], [100 * r["val_acc"] for r in rows], "o-",
+            color=palette()[2], label="validation accuracy after each round")
+    threshold_line(ax, threshold)
+    ax.set(xlabel="sparsity", ylabel="validation accuracy", title=f"IMP at {rate:.0%} per round")
+    percent_axis(ax), percent_axis(ax, "x")
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
+def log_remaining_axis(ax, remaining):
+    """A log x axis of weights remaining, from 100% down, ticked at the given fractions."""
+    ax.set_xscale("log")
+    ax.set_xticks(100 * np.asarray(remaining))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.3g}%"))
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.invert_xaxis()
+    ax.set_xlabel("weights remaining (log scale)")
+
+
+def winning_odds(rates, imp_rates, title):
+    """The share of masks that win at each level, with Wilson 95% intervals, per way of drawing.
+
+    rates, imp_rates: win_rates tables with a 'remaining' column (fractions).
+    """
+    fig, ax = plt.subplots(figsize=(8.5, 4.5))
+    groups = [*rates.groupby("way", sort=False), *imp_rates.groupby("way", sort=False)]
+    for i, (way, g) in enumerate(groups):
+        g = g.sort_values("remaining", ascending=False)
+        x = 100 * g.remaining.to_numpy() * (1 + 0.025 * (i - 1.5))  # nudged apart on the log axis
+        err = 100 * np.vstack([g.rate - g.low, g.high - g.rate])
+        ax.errorbar(x, 100 * g.rate, yerr=err, marker="os^D"[i % 4], ms=5, capsize=3,
+                    color=palette()[[0, 1, 4, 2][i % 4]], label=f"{way} (n={g.n.iloc[0]})")
+    log_remaining_axis(ax, sorted(set(rates.remaining.round(4)), reverse=True))
+    ax.set(ylabel="masks that win", title=title, ylim=(-3, 103))
+    percent_axis(ax)
+    ax.legend(title="bars: Wilson 95% intervals", fontsize=9, title_fontsize=9,
+              loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig
+
+
+def odds_at_level(table, imp, threshold, title):
+    """Validation accuracy of every random mask of one level, per way, with IMP's own masks."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    frame = pd.concat([table, imp], ignore_index=True)
+    frame["acc"] = 100 * frame.val_acc
+    order = list(dict.fromkeys(frame.way))
+    colours = [palette()[i] for i in (0, 1, 4, 2)][: len(order)]
+    sns.stripplot(frame, x="acc", y="way", order=order, ax=ax, hue="way", hue_order=order,
+                  palette=colours, size=5, alpha=0.7, legend=False)
+    ax.axvline(100 * threshold, color=palette()[3], ls="--", lw=1)
+    lo, hi = min(frame.acc.min(), 100 * threshold), max(frame.acc.max(), 100 * threshold)
+    ax.set(xlabel="validation accuracy after training", ylabel="", title=title,
+           xlim=(lo - 2, hi + 1))
+    percent_axis(ax, "x")
     return fig

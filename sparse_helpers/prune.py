@@ -1,19 +1,11 @@
-"""Magnitude pruning: masks from weights, masks applied, sparsity measured and swept."""
+"""Magnitude pruning: masks from weights, random masks, sparsity measured and swept."""
 import pandas as pd
 import torch
 
-from .model import all_weights, layer_label, weight_names
-from .train import check_masks, evaluate
-
-
-def check_fraction(value, name="sparsity", closed_right=False):
-    """value as a float, or a ValueError naming the allowed range."""
-    hi = "1]" if closed_right else "1)"
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    ok = number and (0 <= value <= 1 if closed_right else 0 <= value < 1)
-    if not ok:
-        raise ValueError(f"{name} must be a fraction in [0, {hi}, e.g. 0.3 for 30%; got {value!r}")
-    return float(value)
+from .config import DEFAULTS
+from .model import IMAGE_SIDE, all_weights, layer_label, weight_names
+from .stack import stack_states, stacked_eval
+from .validate import as_fraction, as_int, as_mask, as_masks
 
 
 def dense_masks(state):
@@ -27,83 +19,155 @@ def magnitude_threshold(values, fraction):
 
 
 def global_masks(state, sparsity, masks=None):
-    """Masks pruning the given fraction of the still-unmasked weights, smallest |w| across all layers.
+    """Masks pruning the given fraction of the still-unmasked weights, smallest |w| across layers.
 
     Weights with |w| below the sparsity-th percentile are pruned, as in the post's table;
     weights already masked stay masked.
     """
-    sparsity = check_fraction(sparsity)
-    masks = masks or dense_masks(state)
-    check_masks(state, masks)
+    sparsity = as_fraction(sparsity, "sparsity", example=0.3)
+    masks = as_masks(masks, state) or dense_masks(state)
     alive = torch.cat([state[n][masks[n] > 0].flatten() for n in weight_names(state)])
     threshold = magnitude_threshold(alive, sparsity)
     return {n: masks[n] * (state[n].abs() >= threshold) for n in weight_names(state)}
 
 
-def layerwise_masks(state, sparsity):
-    """Masks pruning the same fraction of each layer separately, smallest |w| first."""
-    sparsity = check_fraction(sparsity)
-    return {n: (state[n].abs() >= magnitude_threshold(state[n].flatten(), sparsity)).float()
-            for n in weight_names(state)}
+def layerwise_masks(state, rates, masks=None):
+    """Masks pruning each layer's own share of its unmasked weights (one rate, or one per layer)."""
+    names = weight_names(state)
+    rates = [rates] * len(names) if not isinstance(rates, (list, tuple)) else list(rates)
+    if len(rates) != len(names):
+        raise ValueError(f"got {len(rates)} rates for {len(names)} weight matrices")
+    masks = as_masks(masks, state) or dense_masks(state)
+    out = {}
+    for n, rate in zip(names, rates):
+        rate = as_fraction(rate, f"sparsity of {n}", example=0.3)
+        alive = state[n][masks[n] > 0].flatten()
+        out[n] = masks[n] * (state[n].abs() >= magnitude_threshold(alive, rate))
+    return out
+
+
+def schedule_rates(state, cfg=DEFAULTS):
+    """The per-round rate of each layer: cfg.prune_rate, and cfg.output_rate for the last layer."""
+    return [cfg.prune_rate] * (len(weight_names(state)) - 1) + [cfg.output_rate]
+
+
+def next_masks(state, masks, cfg=DEFAULTS):
+    """One IMP pruning step on trained weights: cfg.schedule 'global' or 'layerwise'."""
+    if cfg.schedule == "global":
+        return global_masks(state, cfg.prune_rate, masks)
+    return layerwise_masks(state, schedule_rates(state, cfg), masks)
+
+
+def top_masks(state, counts):
+    """Masks keeping the counts[i] largest |w| of each layer (one-shot, same per-layer sizes)."""
+    out = {}
+    for n, k in zip(weight_names(state), counts):
+        w = state[n].abs().flatten()
+        keep = torch.zeros_like(w)
+        keep[w.topk(as_int(k, "kept count", minimum=0)).indices] = 1
+        out[n] = keep.view_as(state[n])
+    return out
+
+
+def global_top_masks(state, k):
+    """Masks keeping the k largest |w| across all layers."""
+    w = all_weights(state).abs()
+    keep = torch.zeros_like(w)
+    keep[w.topk(as_int(k, "kept count", minimum=0)).indices] = 1
+    sizes = [state[n].numel() for n in weight_names(state)]
+    return {n: part.view_as(state[n]) for n, part in zip(weight_names(state), keep.split(sizes))}
+
+
+def random_masks(state, counts, seed=0):
+    """Random masks keeping counts[i] weights of each layer, drawn from seed."""
+    g, out = torch.Generator().manual_seed(seed), {}
+    for n, k in zip(weight_names(state), counts):
+        keep = torch.zeros(state[n].numel())
+        keep[torch.randperm(state[n].numel(), generator=g)[: as_int(k, "kept count", 0)]] = 1
+        out[n] = keep.view_as(state[n])
+    return out
 
 
 def random_masks_like(masks, seed=0):
     """Random masks keeping as many weights in each layer as the given masks do."""
+    return random_masks(masks, [int(as_mask(m, n, m.shape).sum()) for n, m in masks.items()], seed)
+
+
+def even_counts(state, kept_total):
+    """Per-layer counts that keep the same share of every layer, kept_total in all."""
+    sizes = [state[n].numel() for n in weight_names(state)]
+    share = kept_total / sum(sizes)
+    return [round(share * s) for s in sizes]
+
+
+def uniform_counts(state, kept_total, seed=0):
+    """Per-layer counts of kept_total weights drawn uniformly from all weights."""
+    sizes = [state[n].numel() for n in weight_names(state)]
     g = torch.Generator().manual_seed(seed)
-    out = {}
-    for name, m in masks.items():
-        keep = torch.zeros(m.numel())
-        keep[torch.randperm(m.numel(), generator=g)[: int(m.sum().item())]] = 1
-        out[name] = keep.view_as(m)
-    return out
+    layer = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes))
+    picked = layer[torch.randperm(len(layer), generator=g)[:kept_total]]
+    return torch.bincount(picked, minlength=len(sizes)).tolist()
 
 
 def apply_masks(state, masks):
     """A copy of state with the masked weights set to zero."""
-    check_masks(state, masks)
+    masks = as_masks(masks, state)
     return {k: v * masks[k] if k in masks else v.clone() for k, v in state.items()}
+
+
+def checked(masks):
+    """masks with every tensor checked to hold only 0 and 1."""
+    return {n: as_mask(m, n, m.shape) for n, m in masks.items()}
 
 
 def kept(masks):
     """How many weights the masks keep."""
-    return int(sum(m.sum().item() for m in masks.values()))
+    return int(sum(m.sum().item() for m in checked(masks).values()))
 
 
 def sparsity_of(masks):
     """The fraction of weights the masks remove."""
-    total = sum(m.numel() for m in masks.values())
-    return 1 - kept(masks) / total
+    return 1 - kept(masks) / sum(m.numel() for m in masks.values())
 
 
 def kept_per_layer(state, masks):
     """Weights kept in each layer, as {'784x8': kept, ...}."""
-    return {layer_label(n, state): int(masks[n].sum().item()) for n in weight_names(state)}
+    return {layer_label(n, state): int(m.sum()) for n, m in as_masks(masks, state).items()}
+
+
+def dead_units(masks):
+    """Hidden units on no surviving input-to-output path, per hidden layer: a list of counts."""
+    mats = [m > 0 for m in checked(masks).values()]  # (out, in) each, input layer first
+    live_in = [torch.ones(mats[0].shape[1], dtype=torch.bool)]
+    for m in mats:
+        live_in.append((m & live_in[-1]).any(1))
+    live_out = [torch.ones(mats[-1].shape[0], dtype=torch.bool)]
+    for m in reversed(mats):
+        live_out.insert(0, (m & live_out[0].unsqueeze(1)).any(0))
+    return [int((~(a & b)).sum()) for a, b in zip(live_in[1:-1], live_out[1:-1])]
 
 
 def input_pixel_map(masks, state):
     """A 28x28 map of how many first-layer connections each input pixel still has."""
     first = weight_names(state)[0]
-    return masks[first].sum(0).view(28, 28)
+    return as_mask(masks[first], first, state[first].shape).sum(0).view(IMAGE_SIDE, IMAGE_SIDE)
 
 
 def sweep(state, data, sparsities, how="global"):
     """One-shot pruning at each sparsity, no retraining: a table with the post's columns."""
     if how not in ("global", "layerwise"):
         raise ValueError(f"how must be 'global' or 'layerwise', got {how!r}")
+    masks = [global_masks(state, s) if how == "global" else layerwise_masks(state, s)
+             for s in sparsities]
+    accuracy = stacked_eval(stack_states([apply_masks(state, m) for m in masks]),
+                            data.test_x, data.test_y)[1].tolist()
     weights = all_weights(state)
-    rows = []
-    for s in sparsities:
-        masks = global_masks(state, s) if how == "global" else layerwise_masks(state, s)
-        rows.append({
-            "percentile": round(100 * s, 6),
-            "threshold": magnitude_threshold(weights, s) if how == "global" else float("nan"),
-            "sparsity": sparsity_of(masks),
-            "kept": kept(masks),
-            "total": len(weights),
-            "accuracy": evaluate(state, data, masks),
-            **{f"kept {k}": v for k, v in kept_per_layer(state, masks).items()},
-        })
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{
+        "percentile": round(100 * s, 6),
+        "threshold": magnitude_threshold(weights, s) if how == "global" else float("nan"),
+        "sparsity": sparsity_of(m), "kept": kept(m), "total": len(weights), "accuracy": a,
+        **{f"kept {k}": v for k, v in kept_per_layer(state, m).items()},
+    } for s, m, a in zip(sparsities, masks, accuracy)])
 
 
 def format_sweep(table):
@@ -112,3 +176,14 @@ def format_sweep(table):
         f"Pruned {r.percentile:>3.0f}th percentile | |w| < {r.threshold:.4f} | "
         f"Sparsity: {100 * r.sparsity:5.1f}% | Params: {r.kept:>4}/{r.total} | "
         f"Accuracy: {100 * r.accuracy:.2f}%" for r in table.itertuples())
+
+
+def sweeps(states, data, sparsities, how="global"):
+    """sweep() for each trained state: one table per seed."""
+    return [sweep(s, data, sparsities, how) for s in states]
+
+
+def last_within(xs, values, floor):
+    """The last x before values first drop below floor (the first x if they start below)."""
+    below = [v < floor for v in values]
+    return xs[max(below.index(True) - 1, 0)] if True in below else xs[-1]

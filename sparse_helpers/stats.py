@@ -1,5 +1,7 @@
-"""Summary statistics of weights, overall and per layer."""
+"""Summary statistics: of weights (overall and per layer), over seeds, of image borders."""
+import numpy as np
 import pandas as pd
+import torch
 
 from .model import all_weights, layer_label, weight_names
 
@@ -31,3 +33,37 @@ def layer_stats(state):
     rows.update({layer_label(n, state): weight_stats(state[n].flatten())
                  for n in weight_names(state)})
     return pd.DataFrame(rows).T
+
+
+def with_mean_sd(table):
+    """The table with a 'mean' row and, for two rows or more, an 'sd' row (ddof=1) added."""
+    out = table.copy()
+    n = len(table)
+    mean, sd = table.mean(numeric_only=True), table.std(numeric_only=True) if n > 1 else None
+    out.loc["mean"] = mean
+    if sd is not None:
+        out.loc["sd"] = sd
+    return out
+
+
+def spread_sentence(label, values, unit="%", decimals=2):
+    """'<label> over n seeds: mean m, sd s, from a to b' (or the one value for one seed)."""
+    values = np.asarray(values, dtype=float)
+    f = lambda v: f"{v:.{decimals}f}{unit}"
+    if len(values) == 1:
+        return f"{label} (one seed): {f(values[0])}"
+    return (f"{label} over {len(values)} seeds: mean {f(values.mean())}, sd "
+            f"{values.std(ddof=1):.{decimals}f}, from {f(values.min())} to {f(values.max())}")
+
+
+def border_facts(images, width=3):
+    """How black the outer `width` pixels of uint8 images (N, H, W) really are."""
+    inner = torch.zeros(images.shape[1:], dtype=torch.bool)
+    inner[width:-width, width:-width] = True
+    border = images[:, ~inner]                       # (N, border pixels)
+    black = border == 0
+    return {"border pixels": int((~inner).sum()), "images": len(images),
+            "share of border values that are 0": black.float().mean().item(),
+            "images with an all-black border": int(black.all(1).sum()),
+            "least often black border pixel: share of images": black.float().mean(0).min().item(),
+            "most often black border pixel: share of images": black.float().mean(0).max().item()}

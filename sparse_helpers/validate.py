@@ -47,7 +47,7 @@ def as_choice(value, name, options):
 
 def as_seeds(seeds, name="seeds"):
     """seeds as a tuple of distinct ints (at least one), or a ValueError."""
-    if isinstance(seeds, numbers.Integral) or isinstance(seeds, (str, bytes)) or seeds is None:
+    if isinstance(seeds, (numbers.Number, str, bytes)) or not hasattr(seeds, "__iter__"):
         raise ValueError(f"{name} must be a list of whole numbers, e.g. {name}=[0, 1, 2]; "
                          f"got {seeds!r}")
     out = tuple(as_int(s, f"each of {name}", minimum=0, example=0) for s in seeds)
@@ -58,7 +58,8 @@ def as_seeds(seeds, name="seeds"):
 
 def as_hidden(hidden):
     """Hidden layer sizes as a tuple of positive ints, or a ValueError."""
-    if isinstance(hidden, numbers.Number) or isinstance(hidden, (str, bytes)) or not hidden:
+    if isinstance(hidden, (numbers.Number, str, bytes)) or not hasattr(hidden, "__len__") \
+            or len(hidden) == 0:
         raise ValueError(f"hidden must be a sequence of hidden layer sizes, e.g. hidden=(8, 4) "
                          f"for 784-8-4-10 or hidden=(16,) for one layer; got {hidden!r}")
     return tuple(as_int(h, "each hidden size", minimum=1, example=8) for h in hidden)

@@ -1,17 +1,22 @@
-"""Interactive explorers for the notebooks: a sparsity slider and an IMP prune-rate slider."""
+"""Interactive explorers: a sparsity slider, an IMP prune-rate slider, a winning-odds slider.
+
+Each also renders a static HTML copy of its current state, for nbconvert, GitHub and other
+views where widgets cannot run. Every figure is drawn by plots.py.
+"""
 import base64
 import io
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
-from IPython.display import display
-from tqdm.auto import tqdm
 
-from .lottery import check_rate, imp_round
-from .model import weight_names
-from .prune import check_fraction, dense_masks, global_masks, input_pixel_map, kept
-from .prune import kept_per_layer, sparsity_of
+from . import plots
+from .config import DEFAULTS
+from .lottery import imp_step
+from .model import IMAGE_SIDE, weight_names
+from .progress import Progress
+from .prune import dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, sparsity_of
 from .train import evaluate
+from .validate import as_fraction
 
 
 def png_bytes(image, vmax, scale=8, cmap="magma"):
@@ -22,12 +27,37 @@ def png_bytes(image, vmax, scale=8, cmap="magma"):
     return buf.getvalue()
 
 
+def figure_png(fig):
+    """A matplotlib figure as PNG bytes; the figure is closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def on_slider(value, name, lo, hi, step):
+    """value if a slider from lo to hi in steps of step can show it exactly, else a ValueError."""
+    value = as_fraction(value, name, high_open=False)
+    steps = (value - lo) / step
+    if not lo - 1e-9 <= value <= hi + 1e-9 or abs(steps - round(steps)) > 1e-6:
+        raise ValueError(f"{name} must be on the slider: from {lo:g} to {hi:g} in steps of "
+                         f"{step:g}; got {value!r}")
+    return round(lo + round(steps) * step, 10)
+
+
+def slider(value, lo, hi, step, description, width="460px", continuous=True):
+    """A percent slider that starts at value."""
+    return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                         readout_format=".0%",
+                         continuous_update=continuous, layout=W.Layout(width=width))
+
+
 class Explorer:
     """Base: a widget box that also renders a static HTML copy where widgets can't run."""
     box: W.Widget
 
     def static_html(self):
-        """The current state as plain HTML (for nbconvert, GitHub, and other static views)."""
+        """The current state as plain HTML."""
         raise NotImplementedError
 
     def _repr_mimebundle_(self, **kwargs):
@@ -38,16 +68,17 @@ class Explorer:
 
 class SparsityExplorer(Explorer):
     """Prune a trained model globally by magnitude with a slider; see accuracy and pixels."""
+    LO, HI, STEP = 0.0, 0.99, 0.01
 
     def __init__(self, state, data, sparsity=0.5):
+        sparsity = on_slider(sparsity, "sparsity", self.LO, self.HI, self.STEP)
         self.state, self.data = state, data
-        self.total = sum(state[n].numel() for n in weight_names(state))
+        self.total = kept(dense_masks(state))
         self.fan_out = state[weight_names(state)[0]].shape[0]
-        self.slider = W.FloatSlider(value=sparsity, min=0, max=0.99, step=0.01,
-                                    description="sparsity", readout_format=".0%",
-                                    continuous_update=True, layout=W.Layout(width="460px"))
+        self.slider = slider(sparsity, self.LO, self.HI, self.STEP, "sparsity")
         self.readout = W.HTML()
-        self.pixels = W.Image(format="png", layout=W.Layout(width="224px", height="224px"))
+        side = f"{8 * IMAGE_SIDE}px"
+        self.pixels = W.Image(format="png", layout=W.Layout(width=side, height=side))
         caption = W.HTML(f"<small>input pixels still connected (0-{self.fan_out} of the "
                          f"first layer's neurons)</small>")
         self.box = W.VBox([self.slider, W.HBox([W.VBox([self.pixels, caption]),
@@ -57,52 +88,46 @@ class SparsityExplorer(Explorer):
 
     def update(self, sparsity):
         """Prune to the given sparsity and refresh accuracy, per-layer counts and pixel map."""
-        sparsity = check_fraction(sparsity)
-        masks = global_masks(self.state, sparsity)
+        masks = global_masks(self.state, as_fraction(sparsity, "sparsity"))
         self.accuracy = evaluate(self.state, self.data, masks)
         self.layers = kept_per_layer(self.state, masks)
         self.pixel_map = input_pixel_map(masks, self.state)
         rows = "".join(f"<tr><td>{k}</td><td style='text-align:right'>{v:,}</td></tr>"
                        for k, v in self.layers.items())
         self.readout.value = (
-            f"<div class='sparsity-readout'><b>Accuracy: {100 * self.accuracy:.2f}%</b><br>"
-            f"sparsity {100 * sparsity_of(masks):.1f}%: {kept(masks):,} of {self.total:,} "
-            f"weights kept<table><tr><th>layer</th><th>kept</th></tr>{rows}</table>"
-            f"{int((self.pixel_map > 0).sum())} of 784 pixels still connected</div>")
+            f"<div class='sparsity-readout'><b>Test accuracy: {100 * self.accuracy:.2f}%</b>"
+            f"<br>sparsity {100 * sparsity_of(masks):.1f}%: {kept(masks):,} of "
+            f"{self.total:,} weights kept<table><tr><th>layer</th><th>kept</th></tr>{rows}"
+            f"</table>{int((self.pixel_map > 0).sum())} of {IMAGE_SIDE ** 2} pixels still "
+            f"connected</div>")
         self.pixels.value = png_bytes(self.pixel_map, vmax=self.fan_out)
 
     def static_html(self):
         img = base64.b64encode(self.pixels.value).decode()
         return (f"<p><i>Static view at sparsity {self.slider.value:.0%}: run the notebook in "
                 f"JupyterLab to move the slider.</i></p><div style='display:flex;gap:1em'>"
-                f"<img width=224 src='data:image/png;base64,{img}'>{self.readout.value}</div>")
+                f"<img width={8 * IMAGE_SIDE} src='data:image/png;base64,{img}'>"
+                f"{self.readout.value}</div>")
 
 
 class ImpExplorer(Explorer):
     """Rerun IMP for one seed at any prune rate and threshold; results are cached per rate."""
+    RATE, THRESHOLD = (0.05, 0.5, 0.05), (0.5, 0.85, 0.01)
 
-    def __init__(self, theta0, data, rate=0.2, threshold=0.8, epochs=10, max_rounds=20,
-                 seed=0, known=None):
-        """known: optionally (rate, ImpResult, member) of an IMP already run on this theta0
-        with the same epochs and seed, so that rate starts out cached."""
-        self.theta0, self.data, self.epochs = theta0, data, epochs
-        self.max_rounds, self.seed = max_rounds, seed
-        self.cache = {}  # rate -> {"rows": [...], "masks": next round's masks}
-        if known is not None:
-            known_rate, result, member = known
-            rows = result.rounds[result.rounds.member == member]
-            self.cache[check_rate(known_rate)] = {
-                "rows": rows[["round", "kept", "sparsity", "final"]].to_dict("records"),
-                "masks": result.next_masks[member]}
-        self.rate = W.FloatSlider(value=rate, min=0.05, max=0.5, step=0.05,
-                                  description="prune rate", readout_format=".0%",
-                                  continuous_update=False, layout=W.Layout(width="420px"))
-        self.threshold = W.FloatSlider(value=threshold, min=0.5, max=0.85, step=0.01,
-                                       description="threshold", readout_format=".0%",
-                                       continuous_update=False, layout=W.Layout(width="420px"))
-        self.progress = W.Output()
-        self.readout = W.HTML()
-        self.plot = W.Output()
+    def __init__(self, theta0, data, cfg=DEFAULTS, seed=0, known=None):
+        """known: optionally every IMP round (dicts of round, kept, sparsity, val_acc) of a run
+        of cfg on this θ₀ with this data seed, so that cfg.prune_rate starts cached."""
+        rate = on_slider(cfg.prune_rate, "prune rate", *self.RATE)
+        threshold = on_slider(cfg.threshold, "threshold", *self.THRESHOLD)
+        self.theta0, self.data, self.cfg, self.seed = theta0, data, cfg, seed
+        self.cache = {}  # rate -> {"rows": [...], "masks": the next round's masks}
+        if known is not None and len(known) == cfg.rounds + 1:  # complete: no masks needed
+            self.cache[rate] = {"rows": list(known), "masks": None}
+        self.rate = slider(rate, *self.RATE, "prune rate", "420px", continuous=False)
+        self.threshold = slider(threshold, *self.THRESHOLD, "threshold", "420px",
+                                continuous=False)
+        self.progress, self.readout = W.Output(), W.HTML()
+        self.plot = W.Image(format="png", layout=W.Layout(width="600px"))
         self.box = W.VBox([self.rate, self.threshold, self.progress, self.readout, self.plot])
         for s in (self.rate, self.threshold):
             s.observe(lambda change: self.update(), names="value")
@@ -110,53 +135,80 @@ class ImpExplorer(Explorer):
 
     def rounds(self, rate, threshold):
         """IMP rounds at this rate up to and including the first below threshold."""
-        rate = check_rate(rate)
-        threshold = check_fraction(threshold, "accuracy threshold", closed_right=True)
         entry = self.cache.setdefault(rate, {"rows": [], "masks": dense_masks(self.theta0)})
-        rows = entry["rows"]
-        todo = self.max_rounds + 1 - len(rows)
-        if todo > 0 and all(r["final"] >= threshold for r in rows):
-            with self.progress:
-                bar = tqdm(total=todo, desc=f"IMP at {rate:.0%} per round", leave=False)
-                while len(rows) <= self.max_rounds and all(r["final"] >= threshold
-                                                           for r in rows):
+        rows, cfg = entry["rows"], self.cfg.but(prune_rate=rate)
+        if len(rows) <= cfg.rounds and all(r["val_acc"] >= threshold for r in rows):
+            with self.progress, Progress(cfg.rounds + 1 - len(rows),
+                                         f"IMP at {rate:.0%} per round") as bar:
+                while len(rows) <= cfg.rounds and all(r["val_acc"] >= threshold for r in rows):
                     masks = entry["masks"]
-                    (run,), (entry["masks"],) = imp_round([self.theta0], [masks], self.data,
-                                                          rate, self.epochs, self.seed)
+                    (run,), (entry["masks"],) = imp_step([self.theta0], [masks], self.data, cfg,
+                                                         self.seed)
                     rows.append({"round": len(rows), "kept": kept(masks),
-                                 "sparsity": sparsity_of(masks), "final": run.history[-1]})
+                                 "sparsity": sparsity_of(masks), "val_acc": run.val_acc})
                     bar.update()
-                bar.close()
             self.progress.clear_output()
-        stop = next((i for i, r in enumerate(rows) if r["final"] < threshold), len(rows) - 1)
+        stop = next((i for i, r in enumerate(rows) if r["val_acc"] < threshold), len(rows) - 1)
         return rows[: stop + 1]
 
     def update(self):
         """Show the ticket for the current slider settings, running IMP only if not cached."""
         rate, threshold = self.rate.value, self.threshold.value
         rows = self.rounds(rate, threshold)
-        passed = [r for r in rows if r["final"] >= threshold]
+        passed = [r for r in rows if r["val_acc"] >= threshold]
         if passed:
             t = passed[-1]
             text = (f"<b>Ticket at {rate:.0%} per round: {t['kept']:,} weights "
                     f"({100 * t['sparsity']:.1f}% sparse), round {t['round']}, "
-                    f"{100 * t['final']:.2f}% accuracy</b>")
+                    f"{100 * t['val_acc']:.2f}% validation accuracy</b>")
         else:
             text = f"<b>No ticket: even the dense model stays below {threshold:.0%}</b>"
         self.readout.value = (f"<div class='imp-readout'>{text}<br>{len(rows)} rounds shown; "
                               f"{len(self.cache)} prune rate(s) cached</div>")
-        self.plot.clear_output(wait=True)
-        with self.plot:
-            fig, ax = plt.subplots(figsize=(6, 3))
-            ax.plot([100 * r["sparsity"] for r in rows], [100 * r["final"] for r in rows], "o-")
-            ax.axhline(100 * threshold, ls="--", color="C3", lw=1)
-            ax.set(xlabel="sparsity (%)", ylabel="test accuracy (%)",
-                   title=f"IMP at {rate:.0%} per round")
-            display(fig)
-            plt.close(fig)
+        self.plot.value = figure_png(plots.imp_explorer_figure(rows, threshold, rate))
 
     def static_html(self):
+        img = base64.b64encode(self.plot.value).decode()
         return (f"<p><i>Static view (prune rate {self.rate.value:.0%}, threshold "
-                f"{self.threshold.value:.0%}): run the notebook in JupyterLab to move the sliders."
-                f"</i></p>{self.readout.value}")
+                f"{self.threshold.value:.0%}): run the notebook in JupyterLab to move the "
+                f"sliders.</i></p>{self.readout.value}<img width=600 "
+                f"src='data:image/png;base64,{img}'>")
 
+
+class OddsExplorer(Explorer):
+    """A slider over sparsity levels: every random mask's accuracy there, against IMP's."""
+
+    def __init__(self, table, imp, threshold):
+        levels = table.sort_values("remaining", ascending=False).drop_duplicates("round")
+        self.table, self.imp, self.threshold = table, imp, threshold
+        options = [(f"{100 * (1 - r.remaining):.1f}%", int(r.round))
+                   for r in levels.itertuples()]
+        self.labels = {level: text for text, level in options}
+        self.slider = W.SelectionSlider(options=options, value=options[0][1],
+                                        description="sparsity", continuous_update=True,
+                                        layout=W.Layout(width="460px"))
+        self.readout = W.HTML()
+        self.plot = W.Image(format="png", layout=W.Layout(width="620px"))
+        self.box = W.VBox([self.slider, self.readout, self.plot])
+        self.slider.observe(lambda change: self.update(change["new"]), names="value")
+        self.update(options[0][1])
+
+    def update(self, level):
+        """Redraw the accuracies of one level (an IMP round) and count the winners."""
+        table = self.table[self.table["round"] == level]
+        imp = self.imp[self.imp["round"] == level]
+        counts = ", ".join(f"{w}: {int((g.val_acc >= self.threshold).sum())}/{len(g)}"
+                           for w, g in [*table.groupby("way", sort=False),
+                                        *imp.groupby("way", sort=False)])
+        label = self.labels[level]
+        self.readout.value = (f"<div class='odds-readout'><b>{label} sparse "
+                              f"({int(table.kept.median()):,} weights)</b>: masks reaching "
+                              f"{self.threshold:.0%}: {counts}</div>")
+        title = f"Validation accuracy of every mask at {label} sparsity"
+        self.plot.value = figure_png(plots.odds_at_level(table, imp, self.threshold, title))
+
+    def static_html(self):
+        img = base64.b64encode(self.plot.value).decode()
+        return (f"<p><i>Static view at {self.labels[self.slider.value]} sparsity: run the notebook in "
+                f"JupyterLab to move the slider.</i></p>{self.readout.value}<img width=620 "
+                f"src='data:image/png;base64,{img}'>")

@@ -64,7 +64,7 @@ def test_input_pixel_map_counts_first_layer_links(state):
 
 
 def test_sweep_table_on_real_data(real):
-    trained = sh.train_one(sh.snapshot(sh.make_mlp()), real, epochs=1, progress=False).state
+    _, trained = sh.train_one(sh.theta0(0), real, cfg=sh.Config(epochs=1), progress=False)
     table = prune.sweep(trained, real, [0.0, 0.1, 0.99])
     assert table["kept"].tolist() == [6344, 5709, math.floor(6344 - 0.99 * 6343) ]
     assert abs(table.accuracy[0] - table.accuracy[1]) < 0.01

@@ -1,0 +1,282 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · How rare is a winning ticket?
+#
+# *Part 5 of 5.* [01 baseline](01_train_baseline.ipynb) · [02 weight statistics](02_weight_statistics.ipynb) ·
+# [03 one-shot pruning](03_one_shot_pruning.ipynb) · [04 lottery tickets](04_lottery_tickets.ipynb) ·
+# [05 winning odds](05_winning_odds.ipynb)
+#
+# The post ends with a count: a 6,344-weight network holds about 10^804 subnetworks of 544 weights
+# (notebook 04 corrected its 10^1,089), and training "searches them all in parallel". The picture it
+# leaves is a lottery with astronomical odds, where a winner exists only because so many tickets were
+# bought. But nobody in the post, or in notebook 04, asked **how many of those subnetworks actually
+# win**. A count of tickets is not a count of winners.
+#
+# That is measurable. Draw a random subnetwork (a random mask) at a given sparsity, train it from θ₀
+# exactly like an IMP round, and see whether it reaches the threshold on the validation split. Do that
+# many times and the share of winners is an estimate of the odds, with an interval. We draw masks three
+# ways, because *how* the surviving weights are spread over the layers may matter as much as how many
+# there are:
+#
+# * **IMP's layer counts**: as many weights in each layer as IMP's ticket of that seed and round keeps,
+#   at random places within each layer;
+# * **even per layer**: the same share of every layer;
+# * **uniform over weights**: the surviving weights drawn uniformly from all of them, which is what
+#   "a random 544-weight subnetwork" means in the post's count.
+
+# %% tags=["parameters"]
+from sparse_helpers import DEFAULTS
+
+SEEDS = list(DEFAULTS.seeds)          # notebook 04's seeds: their IMP runs give the levels
+EPOCHS = DEFAULTS.epochs              # every mask trains as long as an IMP round
+HIDDEN = DEFAULTS.hidden
+THRESHOLD = DEFAULTS.threshold        # a mask wins when its validation accuracy reaches this
+LEVELS = [3, 5, 7, 9, 11, 13, 15, 16] # IMP rounds whose sparsity we test: 49% to 97%
+MASKS_PER_LEVEL = 24                  # masks per level and way of drawing; scale this up on a GPU
+ODDS_SEEDS = 3                        # the masks of a level are spread over this many seeds' θ₀
+RECOMPUTE = False                     # True: train afresh even where results of these settings exist
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+
+import sparse_helpers as sh
+from sparse_helpers import combinatorics as comb, inference, lottery as L, odds, plots
+
+cfg, data, baseline, story = sh.setup(sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, threshold=THRESHOLD))
+reuse = False if RECOMPUTE else None
+lot = L.run(cfg, data, controls=False, reuse=reuse)  # notebook 04's IMP runs (reused when they exist)
+levels = [r for r in LEVELS if r <= cfg.rounds]
+seeds = list(cfg.seeds[:ODDS_SEEDS])
+n = sum(sh.weight_counts(baseline.theta0[0]).values())
+AT_DEFAULTS = ("epochs", "hidden", "threshold", "prune_rate", "schedule", "optimizer", "lr", "batch_size")
+
+# %% [markdown]
+# ## The experiment
+#
+# At each level, every way of drawing gets `MASKS_PER_LEVEL` masks, spread evenly over the first
+# `ODDS_SEEDS` seeds' θ₀ (each seed with its own data order, as in notebook 04). All of them train
+# together in large stacks: this is a few hundred networks, and the stacked trainer is what makes that
+# a matter of minutes on a laptop CPU.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+imp = odds.imp_at(lot, levels)
+plan = imp.groupby("round").agg(kept=("kept", "median"), remaining=("remaining", "mean"))
+plan["sparsity %"] = 100 * (1 - plan.remaining)
+print(f"{len(levels)} levels x {len(odds.WAYS)} ways x {MASKS_PER_LEVEL} masks = "
+      f"{len(levels) * len(odds.WAYS) * MASKS_PER_LEVEL} networks, "
+      f"{len(levels) * len(odds.WAYS) * MASKS_PER_LEVEL * cfg.epochs:,} model-epochs")
+print(plan[["kept", "sparsity %"]].round(1).to_string())
+
+# %%
+table, speed = odds.measure(lot, levels, MASKS_PER_LEVEL, seeds, data, reuse=reuse)
+print(f"trained at {speed:.0f} model-epochs per second when this ran")
+for m in (MASKS_PER_LEVEL, 96, 384):
+    print(f"  {m:>4} masks per level and way would take about "
+          f"{odds.expected_seconds(len(levels), m, cfg.epochs, speed) / 60:.1f} min at that speed")
+
+# %% [markdown]
+# ## The win rate
+#
+# A rate from 24 draws is uncertain, so every rate comes with its **Wilson 95% interval**, which stays
+# sensible at 0 and at 100%. IMP's own masks at the same levels (one per seed of notebook 04, trained
+# there) are on the same figure.
+
+# %%
+rates = odds.win_rates(table, cfg.threshold).merge(plan.remaining.reset_index(), on="round")
+imp_rates = odds.win_rates(imp, cfg.threshold).merge(plan.remaining.reset_index(), on="round")
+wide = pd.concat([rates, imp_rates]).pivot(index="round", columns="way", values="rate")[[*odds.WAYS, "IMP's own mask"]]
+counts_way, even_way, uniform_way = odds.WAYS
+own = "IMP's own mask"
+rate = lambda way, r: wide.loc[r, way]  # noqa: E731
+last_win = {way: max([r for r in levels if rate(way, r) > 0], default=None) for way in wide.columns}
+spars = lambda r: plan.loc[r, "sparsity %"]  # noqa: E731
+fig = plots.winning_odds(rates, imp_rates,
+    title=f"Random masks stop winning at {spars(levels[1]):.0f}% sparsity unless they copy IMP's layer counts")
+plots.save(fig, "winning_odds.png")
+plt.show()
+(100 * wide).assign(**{"sparsity %": plan["sparsity %"]}).round(1)
+
+# %%
+first, where = levels[0], [r for r in levels if rate(counts_way, r) == 0]
+display(Markdown(
+    f"At {spars(first):.0f}% sparsity, {100 * rate(counts_way, first):.0f}% of the masks that copy IMP's "
+    f"layer counts win, against {100 * rate(even_way, first):.0f}% (even per layer) and "
+    f"{100 * rate(uniform_way, first):.0f}% (uniform). From {spars(levels[1]):.0f}% sparsity on, the even "
+    f"and uniform masks win {int(rates[(rates.way != counts_way) & (rates['round'] > first)].wins.sum())} times "
+    f"in {int(rates[(rates.way != counts_way) & (rates['round'] > first)].n.sum())} draws. Masks with IMP's "
+    f"counts keep winning longer, last at {spars(last_win[counts_way]):.0f}% sparsity"
+    + (f", and none of their {MASKS_PER_LEVEL} draws wins from {spars(where[0]):.0f}% on, where "
+       f"IMP's own masks still win for {100 * rate(own, where[0]):.0f}% of the seeds" if where else "")
+    + ". At moderate sparsity almost any draw with the right layer sizes wins; at high sparsity "
+    "winners are rare among random masks, but IMP still finds them."))
+
+# %% [markdown]
+# ## Back to the lottery
+#
+# The post's question was how many winning subnetworks a dense network holds. The third way of drawing
+# is exactly a uniformly random subnetwork of k weights, one of the C(n, k) the post counts. So its
+# win rate times C(n, k) is the **expected number of winning subnetworks of that size**, and the rate
+# itself is **the odds of one random draw winning**, the number to put beside the roulette wheel's
+# 1 in 37.
+
+# %%
+uniform = rates[rates.way == uniform_way].merge(plan.kept.reset_index(), on="round")
+lottery_table = pd.DataFrame({
+    "sparsity": [f"{100 * (1 - r):.1f}%" for r in uniform.remaining], "k (weights kept)": uniform.kept.astype(int),
+    "log10 C(n, k)": [comb.log10_comb(n, int(k)) for k in uniform.kept],
+    "random draws that win": [f"{w}/{m}" for w, m in zip(uniform.wins, uniform.n)],
+    "one draw wins (95% interval)": [f"{100 * lo:.0f}% to {100 * hi:.0f}%" for lo, hi in zip(uniform.low, uniform.high)],
+    "winning subnetworks": [odds.winners_range(r.low, r.high, comb.log10_comb(n, int(r.kept)))
+                            for r in uniform.itertuples()]}).set_index("sparsity").round(1)
+lottery_table
+
+# %%
+u0, u1 = uniform.iloc[0], uniform.iloc[1]
+display(Markdown(
+    f"At {100 * (1 - u0.remaining):.0f}% sparsity a random subnetwork wins with odds of about "
+    f"{100 * u0.rate:.0f}% ({100 * u0.low:.0f}-{100 * u0.high:.0f}%), far better than the roulette wheel's "
+    f"{100 / comb.POCKETS:.1f}%: most tickets are winners, and the number of winning subnetworks is "
+    f"{odds.winners_range(u0.low, u0.high, comb.log10_comb(n, int(u0.kept)))}. One level further, at "
+    f"{100 * (1 - u1.remaining):.0f}% sparsity, {int(u1.wins)} of {int(u1.n)} random draws win, so the odds "
+    f"of one draw are below {100 * u1.high:.0f}% (the interval's upper end). That still allows up to "
+    f"10^{comb.log10_comb(n, int(u1.kept)) + np.log10(u1.high):.0f} winners, astronomically many in "
+    f"absolute terms, but it is a small share of the subnetworks. The post's big number counts "
+    f"tickets; whether the lottery is easy depends on the share that wins, and that share falls from "
+    f"most to almost none within a few rounds of pruning. To pin down odds below 1 in 24, raise "
+    f"`MASKS_PER_LEVEL`; the estimate of the time it takes is printed above."))
+
+# %% [markdown]
+# ## Which weights, or how many per layer?
+#
+# The three ways differ only in where the surviving weights sit. "IMP's layer counts" copies how many
+# weights IMP keeps in each layer but not which ones; IMP's own mask has both. So comparing the ways
+# separates two questions: does it matter how the weights are spread over the layers, and does it matter
+# which weights survive within a layer?
+
+# %%
+mid = [r for r in levels if rate(counts_way, r) >= 0.5 and r > first]
+high = [r for r in levels if rate(counts_way, r) == 0 and rate(own, r) > 0]
+display(Markdown(
+    "**How many per layer decides first.** "
+    + (f"Up to {spars(mid[-1]):.0f}% sparsity, masks with IMP's layer counts win in "
+       f"{100 * min(rate(counts_way, r) for r in mid):.0f}% or more of the draws, while even and uniform "
+       f"masks of the same size hardly ever win. " if mid else "")
+    + "**Which weights decides next.** "
+    + (f"From {spars(high[0]):.0f}% to {spars(high[-1]):.0f}% sparsity, no random mask with IMP's counts "
+       f"wins, but IMP's own masks win for {100 * np.mean([rate(own, r) for r in high]):.0f}% of the "
+       f"seeds. " if high else "")
+    + "In a network this narrow, the first lesson of the lottery is to leave the small layers alone; "
+    "the second is that at high sparsity the particular weights IMP keeps matter, which is the lottery "
+    "ticket hypothesis itself."))
+
+# %% [markdown]
+# ## Dead units
+#
+# With only 8 and 4 hidden units, a mask can cut a unit off: no surviving weight into it, none out of
+# it, or no path through it from the pixels to the outputs. A dead unit is a lost twelfth of the
+# network's width. Is the failure of the even and uniform masks just that?
+
+# %%
+dead = odds.dead_unit_rates(table, cfg.threshold)
+share = table.assign(dead=table["dead units"] > 0).groupby("way", sort=False).dead.mean()
+dead.assign(**{"share of the way's masks": [
+    share[w] if d else 1 - share[w] for w, d in zip(dead.way, dead["has a dead unit"])]}).round(2)
+
+# %%
+spread = [w for w in (even_way, uniform_way)]
+with_dead = dead[dead.way.isin(spread) & dead["has a dead unit"]]
+without = dead[dead.way.isin(spread) & ~dead["has a dead unit"]]
+imp_dead = imp[imp["dead units"] > 0]
+display(Markdown(
+    f"Mostly, yes. {100 * share[spread].mean():.0f}% of the even and uniform masks have at least one dead "
+    f"unit, and those win {int(with_dead.wins.sum())} times in {int(with_dead.n.sum())}; the "
+    f"{int(without.n.sum())} without one win {int(without.wins.sum())} times. Spreading the cuts evenly "
+    f"leaves the 32 middle weights and the 40 output weights as sparse as the first layer, which "
+    f"disconnects units long before the first layer runs short. Masks with IMP's layer counts lose units "
+    f"too at high sparsity ({100 * share[counts_way]:.0f}% of them have a dead unit), and so do "
+    f"{len(imp_dead)} of IMP's own {len(imp)} masks here: by then the first layer itself is thin."))
+
+# %% [markdown]
+# ## What sparsity buys
+#
+# People who use lottery tickets keep asking whether a ticket is smaller or faster. Stored as sparse
+# CSR matrices, only the surviving weights (and their column indices) are kept. We train the story
+# seed's ticket from notebook 04 and time both versions on the 10,000 test images, in one run.
+
+# %%
+tickets = L.pick_tickets(lot).query("rule == 'post'").dropna(subset=["round"]).set_index("seed")
+seed = cfg.seeds[story] if cfg.seeds[story] in tickets.index else tickets.index[0] if len(tickets) else cfg.seeds[story]
+masks = lot.masks[(seed, int(tickets.loc[seed, "round"]) if seed in tickets.index else 0)]
+(run,) = sh.train_many([sh.theta0(seed, cfg.hidden)], data, cfg, masks=[masks], data_seeds=seed, progress=False)
+dense, sparse = inference.layers(sh.prune.apply_masks(run.state, masks)), inference.csr_layers(run.state, masks)
+same = bool((inference.predict(dense, data.test_x) == inference.predict(sparse, data.test_x)).all())
+t_dense = inference.median_seconds(lambda: inference.predict(dense, data.test_x))
+t_sparse = inference.median_seconds(lambda: inference.predict(sparse, data.test_x))
+cost = pd.DataFrame({"bytes": [inference.size_in_bytes(dense), inference.size_in_bytes(sparse)],
+                     "ms for 10,000 images (1 thread)": [1e3 * t_dense, 1e3 * t_sparse]},
+                    index=["dense, zeros stored", "CSR, survivors only"])
+print(f"seed {seed}'s ticket: {sh.prune.kept(masks)} of {n} weights, {100 * run.test_acc:.2f}% test "
+      f"accuracy; the same predictions either way: {same}")
+cost.round(2)
+
+# %%
+speed = (f"{t_dense / t_sparse:.1f}x faster" if t_sparse < t_dense else f"{t_sparse / t_dense:.1f}x slower")
+display(Markdown(
+    f"Stored as CSR, the ticket takes {cost.bytes.iloc[1]:,} bytes instead of {cost.bytes.iloc[0]:,} "
+    f"({cost.bytes.iloc[0] / cost.bytes.iloc[1]:.1f}x smaller), and classifies the test set "
+    f"{speed}: {1e3 * t_sparse:.1f} ms against {1e3 * t_dense:.1f} ms. At this size neither number "
+    f"matters much: the dense network is {cost.bytes.iloc[0] / 1024:.0f} KiB, and a dense product with "
+    f"only {cfg.hidden[0]} output rows is cheap and highly tuned, while a sparse kernel pays for its "
+    f"index bookkeeping. Sparse storage pays off when the weights dominate memory and the hardware can "
+    f"skip the zeros; for a network this small a ticket is evidence about training, not a way to "
+    f"compress."))
+
+# %% [markdown]
+# ## Look at one level
+#
+# The slider moves through the levels; the plot shows the validation accuracy of every mask trained
+# there, by way of drawing, with IMP's own masks and the threshold. (A static view shows the first
+# level only.)
+
+# %%
+from sparse_helpers.widgets import OddsExplorer
+
+OddsExplorer(table, imp, cfg.threshold)
+
+# %% [markdown]
+# ## What these results claim
+#
+# As in notebook 04, each claim holds with a margin; `make test` reruns this notebook with other seeds,
+# on another floating-point path and with 6 masks per level instead of 24, and checks every one.
+
+# %%
+sparsest = levels[-4:]
+findings = [
+    (rate(counts_way, first) >= 0.75,
+     f"at {spars(first):.0f}% sparsity, at least 75% of the masks with IMP's layer counts win"),
+    (rates[(rates.way != counts_way) & (rates["round"] > first)].rate.max() <= 0.2,
+     f"from {spars(levels[1]):.0f}% sparsity on, even and uniform masks win at most 20% of their draws at any level"),
+    (rates[rates["round"].isin(sparsest)].wins.sum() == 0,
+     f"at the four sparsest levels ({spars(sparsest[0]):.0f}% and up), no random mask wins"),
+    (with_dead.wins.sum() <= 0.1 * with_dead.n.sum(),
+     "even and uniform masks with a dead unit win at most 10% of the time"),
+]
+for holds, finding in findings:
+    sh.claim(cfg, holds, finding, AT_DEFAULTS)

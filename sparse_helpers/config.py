@@ -1,0 +1,87 @@
+"""The experiment's defaults in one place: every signature and every notebook reads them here.
+
+The post names its architecture, epochs, prune rate and threshold; it does not name the
+optimizer, learning rate, batch size or seeds. Those are our choices (notebook 01 says why).
+"""
+import os
+from dataclasses import asdict, dataclass, fields, replace
+
+from .validate import (as_choice, as_fraction, as_hidden, as_int, as_positive, as_seeds,
+                       plain)
+
+OPTIMIZERS = ("adam", "sgd")
+SCHEDULES = ("global", "layerwise")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the series, with the defaults the committed notebooks use."""
+    hidden: tuple = (8, 4)            # hidden layer sizes: 784 -> 8 -> 4 -> 10, as in the post
+    epochs: int = 10                  # epochs of the dense model and of every IMP round
+    lr: float = 2e-3                  # learning rate
+    batch_size: int = 128             # minibatch size
+    optimizer: str = "adam"           # "adam" or "sgd" (SGD with momentum)
+    momentum: float = 0.9             # SGD's momentum; Adam ignores it
+    seeds: tuple = (0, 1, 2, 3, 4)    # one trial per seed: its θ₀ and its data order
+    val_size: int = 5000              # training images held out for every decision
+    split_seed: int = 0               # which training images are held out
+    prune_rate: float = 0.2           # share of the remaining weights pruned per IMP round
+    output_rate: float = 0.1          # the paper's rate for the output layer (layer-wise only)
+    schedule: str = "global"          # "global" (the post) or "layerwise" (the paper)
+    rounds: int = 18                  # IMP rounds after the dense one: 0.8^18 = 1.8% left
+    threshold: float = 0.8            # the validation accuracy a ticket must reach
+    reinits: int = 2                  # random re-initialisations per mask in the controls
+    control_epochs: int = 40          # the post's 4x training at the ticket
+    checks_per_epoch: int = 5         # validation-loss checks per epoch, for early stopping
+    threads: int = int(os.environ.get("SPARSE_THREADS", "0"))  # CPU threads; 0 = by stack size
+
+    def __post_init__(self):
+        for name, value in self.checked().items():
+            object.__setattr__(self, name, value)
+
+    def checked(self):
+        """Every field in its clean form; a ValueError naming the first bad one."""
+        return {
+            "hidden": as_hidden(self.hidden),
+            "epochs": as_int(self.epochs, "epochs", minimum=1, example=10),
+            "lr": as_positive(self.lr, "lr", 2e-3),
+            "batch_size": as_int(self.batch_size, "batch_size", minimum=1, example=128),
+            "optimizer": as_choice(self.optimizer, "optimizer", OPTIMIZERS),
+            "momentum": as_fraction(self.momentum, "momentum", example=0.9),
+            "seeds": as_seeds(self.seeds),
+            "val_size": as_int(self.val_size, "val_size", minimum=0, example=5000),
+            "split_seed": as_int(self.split_seed, "split_seed", minimum=0, example=0),
+            "prune_rate": as_fraction(self.prune_rate, "prune_rate", low_open=True),
+            "output_rate": as_fraction(self.output_rate, "output_rate", low_open=True,
+                                       example=0.1),
+            "schedule": as_choice(self.schedule, "schedule", SCHEDULES),
+            "rounds": as_int(self.rounds, "rounds", minimum=0, example=18),
+            "threshold": as_fraction(self.threshold, "threshold", high_open=False, example=0.8),
+            "reinits": as_int(self.reinits, "reinits", minimum=1, example=2),
+            "control_epochs": as_int(self.control_epochs, "control_epochs", minimum=1,
+                                     example=40),
+            "checks_per_epoch": as_int(self.checks_per_epoch, "checks_per_epoch", minimum=1,
+                                       example=5),
+            "threads": as_int(self.threads, "threads", minimum=0, example=1),
+        }
+
+    def but(self, **changes):
+        """A copy with some fields changed (and checked)."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise ValueError(f"unknown setting(s) {sorted(unknown)}; the settings are "
+                             f"{[f.name for f in fields(self)]}")
+        return replace(self, **changes)
+
+    def training(self):
+        """The fields that decide how one model trains, as plain JSON-able values."""
+        keys = ("hidden", "epochs", "lr", "batch_size", "optimizer", "momentum", "val_size",
+                "split_seed")
+        return {k: plain(getattr(self, k)) for k in keys}
+
+    def as_dict(self):
+        """Every field as plain JSON-able values."""
+        return plain(asdict(self))
+
+
+DEFAULTS = Config()

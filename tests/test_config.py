@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+import sparse_helpers as sh
+
+
+def test_defaults_are_the_posts_setting():
+    d = sh.DEFAULTS
+    assert (d.hidden, d.epochs, d.prune_rate, d.threshold) == ((8, 4), 10, 0.2, 0.8)
+    assert d.seeds == (0, 1, 2, 3, 4) and d.val_size == 5000
+
+
+def test_numpy_numbers_become_plain_python():
+    cfg = sh.Config(seeds=np.arange(3), epochs=np.int64(3), hidden=np.array([8, 4]), lr=np.float32(0.01))
+    assert cfg.seeds == (0, 1, 2) and type(cfg.epochs) is int and cfg.hidden == (8, 4)
+    assert type(cfg.lr) is float
+    assert cfg.as_dict()["seeds"] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("field,value,match", [
+    ("epochs", 2.5, "epochs must be a whole number >= 1"),
+    ("epochs", 0, "epochs must be a whole number >= 1"),
+    ("batch_size", 0, "batch_size must be a whole number >= 1"),
+    ("hidden", 8, r"hidden must be a sequence of hidden layer sizes, e.g. hidden=\(8, 4\)"),
+    ("hidden", (8, 0), "each hidden size must be a whole number >= 1"),
+    ("seeds", [], "at least one seed"),
+    ("seeds", [1, 1], "no seed twice"),
+    ("seeds", [1.5], "each of seeds must be a whole number"),
+    ("seeds", 3, "seeds must be a list"),
+    ("prune_rate", 1.0, r"prune_rate must be a fraction in \(0, 1\)"),
+    ("prune_rate", 0, r"prune_rate must be a fraction in \(0, 1\)"),
+    ("threshold", 80, r"threshold must be a fraction in \[0, 1\]"),
+    ("optimizer", "adamw", "optimizer must be one of 'adam', 'sgd'"),
+    ("schedule", "random", "schedule must be one of 'global', 'layerwise'"),
+    ("lr", 0, "lr must be a number > 0"),
+    ("val_size", -1, "val_size must be a whole number >= 0"),
+])
+def test_bad_values_are_refused_with_the_name_and_a_fix(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        sh.Config(**{field: value})
+
+
+def test_but_changes_and_checks_fields():
+    cfg = sh.DEFAULTS.but(epochs=3)
+    assert cfg.epochs == 3 and sh.DEFAULTS.epochs == 10
+    with pytest.raises(ValueError, match="unknown setting"):
+        sh.DEFAULTS.but(epoch=3)
+    with pytest.raises(ValueError, match="epochs"):
+        sh.DEFAULTS.but(epochs=-3)
+
+
+def test_signatures_take_their_defaults_from_the_config():
+    import inspect
+    assert inspect.signature(sh.make_mlp).parameters["hidden"].default == sh.DEFAULTS.hidden
+    assert inspect.signature(sh.load_fashion_mnist).parameters["val_size"].default == sh.DEFAULTS.val_size
+    for fn in (sh.train, sh.train_many, sh.trained_baseline, sh.lottery.run):
+        assert inspect.signature(fn).parameters["cfg"].default is sh.DEFAULTS
+
+
+def test_make_mlp_refuses_fractional_seeds():
+    with pytest.raises(ValueError, match="seed must be a whole number"):
+        sh.make_mlp(seed=1.5)
