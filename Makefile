@@ -59,7 +59,8 @@ test: setup browser
 
 bench: setup
 	$(PY) benchmarks/train_speed.py
-	$(PY) benchmarks/ensemble_speed.py
+	$(PY) benchmarks/stacked_speed.py
+	$(PY) benchmarks/optimizer_speed.py
 	$(PY) benchmarks/slider_latency.py
 
 lab: setup

@@ -13,9 +13,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+import torch  # noqa: E402
+
 import sparse_helpers as sh  # noqa: E402
 from sparse_helpers import prune  # noqa: E402
-from sparse_helpers.train import accuracy  # noqa: E402
 from sparse_helpers.widgets import SparsityExplorer  # noqa: E402
 
 SPARSITIES = [i / 20 for i in range(20)]
@@ -35,7 +36,8 @@ def slow_update(state, data):
     def run(s):
         masks = prune.global_masks(state, s)
         model = sh.load_state(prune.apply_masks(state, masks))
-        accuracy(model, data.test_x, data.test_y)
+        with torch.no_grad():
+            (model(data.test_x).argmax(1) == data.test_y).float().mean()
         fig, ax = plt.subplots(figsize=(3, 3))
         ax.imshow(prune.input_pixel_map(masks, state))
         fig.savefig(io.BytesIO(), format="png")
@@ -45,7 +47,7 @@ def slow_update(state, data):
 
 def main():
     data = sh.load_fashion_mnist()
-    state = sh.trained_baseline(data, progress=False).runs[0].state
+    state = sh.trained_baseline(data=data, progress=False).runs[0].state
     explorer = SparsityExplorer(state, data)
     rows = [
         ("SparsityExplorer.update (what a move costs)", timed(explorer.update)),

@@ -24,14 +24,16 @@ import sparse_helpers as sh
 from timing import median_time
 from sparse_helpers import prune
 from sparse_helpers.data import locate, payload
-from sparse_helpers.train import BATCH_SIZE, LR, num_threads
+from sparse_helpers.train import num_threads
+
+BATCH_SIZE, LR = sh.DEFAULTS.batch_size, sh.DEFAULTS.lr
 
 REPEATS = 3
 
 
 def our_epoch(data, threads, masks=None):
-    return lambda: sh.train(sh.make_mlp(), data, epochs=1, masks=masks, progress=False,
-                            device="cpu", threads=threads)
+    cfg = sh.Config(epochs=1, threads=threads)
+    return lambda: sh.train(sh.make_mlp(), data, cfg, masks=masks, progress=False, device="cpu")
 
 
 def torch_prune_epoch(data, masks):
@@ -86,7 +88,7 @@ def burn():
 
 def main():
     data = sh.load_fashion_mnist()
-    trained = sh.trained_baseline(data, progress=False).runs[0].state
+    trained = sh.trained_baseline(data=data, progress=False).runs[0].state
     masks = prune.global_masks(trained, 0.9)
     rows = []
     fresh = [sys.executable, "-c", "import time, sparse_helpers as sh; t = time.perf_counter(); "
@@ -95,9 +97,9 @@ def main():
     rows.append(("load Fashion-MNIST, fresh process", load))
     rows.append(("our loop, 1 thread", median_time(our_epoch(data, 1))))
     rows.append(("our loop, 2 threads", median_time(our_epoch(data, 2))))
-    theta0 = [sh.snapshot(sh.make_mlp())]
+    theta0, one = [sh.theta0(0)], sh.Config(epochs=1, threads=1)
     rows.append(("train_many with K=1 (stacked layout), 1 thread", median_time(
-        lambda: sh.train_many(theta0, data, epochs=1, progress=False, device="cpu", threads=1))))
+        lambda: sh.train_many(theta0, data, one, progress=False, device="cpu"))))
     rows.append(("our loop + explicit masks, 1 thread", median_time(our_epoch(data, 1, masks))))
     rows.append(("our loop + torch.nn.utils.prune masks", median_time(torch_prune_epoch(data, masks))))
     with tempfile.TemporaryDirectory() as tmp:

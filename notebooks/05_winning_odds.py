@@ -42,6 +42,7 @@ from sparse_helpers import DEFAULTS
 SEEDS = list(DEFAULTS.seeds)          # notebook 04's seeds: their IMP runs give the levels
 EPOCHS = DEFAULTS.epochs              # every mask trains as long as an IMP round
 HIDDEN = DEFAULTS.hidden
+ROUNDS = DEFAULTS.rounds              # notebook 04's IMP schedule, reused when it already ran
 THRESHOLD = DEFAULTS.threshold        # a mask wins when its validation accuracy reaches this
 LEVELS = [3, 5, 7, 9, 11, 13, 15, 16] # IMP rounds whose sparsity we test: 49% to 97%
 MASKS_PER_LEVEL = 24                  # masks per level and way of drawing; scale this up on a GPU
@@ -58,13 +59,14 @@ from IPython.display import Markdown, display
 import sparse_helpers as sh
 from sparse_helpers import combinatorics as comb, inference, lottery as L, odds, plots
 
-cfg, data, baseline, story = sh.setup(sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, threshold=THRESHOLD))
+cfg, data, baseline, story = sh.setup(sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, rounds=ROUNDS,
+                                                threshold=THRESHOLD))
 reuse = False if RECOMPUTE else None
 lot = L.run(cfg, data, controls=False, reuse=reuse)  # notebook 04's IMP runs (reused when they exist)
 levels = [r for r in LEVELS if r <= cfg.rounds]
 seeds = list(cfg.seeds[:ODDS_SEEDS])
 n = sum(sh.weight_counts(baseline.theta0[0]).values())
-AT_DEFAULTS = ("epochs", "hidden", "threshold", "prune_rate", "schedule", "optimizer", "lr", "batch_size")
+AT_DEFAULTS = ("epochs", "hidden", "rounds", "threshold", "prune_rate", "schedule", "optimizer", "lr", "batch_size")
 
 # %% [markdown]
 # ## The experiment
@@ -105,27 +107,32 @@ wide = pd.concat([rates, imp_rates]).pivot(index="round", columns="way", values=
 counts_way, even_way, uniform_way = odds.WAYS
 own = "IMP's own mask"
 rate = lambda way, r: wide.loc[r, way]  # noqa: E731
-last_win = {way: max([r for r in levels if rate(way, r) > 0], default=None) for way in wide.columns}
 spars = lambda r: plan.loc[r, "sparsity %"]  # noqa: E731
-fig = plots.winning_odds(rates, imp_rates,
-    title=f"Random masks stop winning at {spars(levels[1]):.0f}% sparsity unless they copy IMP's layer counts")
+last_win = {way: max([r for r in levels if rate(way, r) > 0], default=None) for way in wide.columns}
+spread_last = max([last_win[w] for w in (even_way, uniform_way) if last_win[w] is not None], default=None)
+title = ("How often a random mask wins, by the way it is drawn" if last_win[counts_way] is None else
+         f"Random masks with IMP's layer counts win up to {spars(last_win[counts_way]):.0f}% sparsity, "
+         + (f"even or uniform ones to {spars(spread_last):.0f}%" if spread_last else "even or uniform ones never"))
+fig = plots.winning_odds(rates, imp_rates, title=title)
 plots.save(fig, "winning_odds.png")
 plt.show()
 (100 * wide).assign(**{"sparsity %": plan["sparsity %"]}).round(1)
 
 # %%
-first, where = levels[0], [r for r in levels if rate(counts_way, r) == 0]
+first, later = levels[0], levels[1:]
+spread_later = rates[(rates.way != counts_way) & rates["round"].isin(later)]
+never = [r for r in levels if rate(counts_way, r) == 0 and all(rate(counts_way, q) == 0 for q in levels if q > r)]
 display(Markdown(
     f"At {spars(first):.0f}% sparsity, {100 * rate(counts_way, first):.0f}% of the masks that copy IMP's "
     f"layer counts win, against {100 * rate(even_way, first):.0f}% (even per layer) and "
-    f"{100 * rate(uniform_way, first):.0f}% (uniform). From {spars(levels[1]):.0f}% sparsity on, the even "
-    f"and uniform masks win {int(rates[(rates.way != counts_way) & (rates['round'] > first)].wins.sum())} times "
-    f"in {int(rates[(rates.way != counts_way) & (rates['round'] > first)].n.sum())} draws. Masks with IMP's "
-    f"counts keep winning longer, last at {spars(last_win[counts_way]):.0f}% sparsity"
-    + (f", and none of their {MASKS_PER_LEVEL} draws wins from {spars(where[0]):.0f}% on, where "
-       f"IMP's own masks still win for {100 * rate(own, where[0]):.0f}% of the seeds" if where else "")
-    + ". At moderate sparsity almost any draw with the right layer sizes wins; at high sparsity "
-    "winners are rare among random masks, but IMP still finds them."))
+    f"{100 * rate(uniform_way, first):.0f}% (uniform). "
+    + (f"At the sparser levels, even and uniform masks win {int(spread_later.wins.sum())} times in "
+       f"{int(spread_later.n.sum())} draws. " if later else "")
+    + (f"Masks with IMP's counts win no draw from {spars(never[0]):.0f}% sparsity on, where IMP's own "
+       f"masks still win for {100 * rate(own, never[0]):.0f}% of the seeds. " if never else "")
+    + sh.when(rate(counts_way, first) > 0.5 and never and rate(own, never[0]) > 0,
+              "Where the layer sizes are right, most draws win at first; the sparser the network, the "
+              "more it matters which weights survive.")))
 
 # %% [markdown]
 # ## Back to the lottery
@@ -148,19 +155,21 @@ lottery_table = pd.DataFrame({
 lottery_table
 
 # %%
-u0, u1 = uniform.iloc[0], uniform.iloc[1]
+u0 = uniform.iloc[0]
+zero = uniform[uniform.wins == 0]
 display(Markdown(
-    f"At {100 * (1 - u0.remaining):.0f}% sparsity a random subnetwork wins with odds of about "
-    f"{100 * u0.rate:.0f}% ({100 * u0.low:.0f}-{100 * u0.high:.0f}%), far better than the roulette wheel's "
-    f"{100 / comb.POCKETS:.1f}%: most tickets are winners, and the number of winning subnetworks is "
-    f"{odds.winners_range(u0.low, u0.high, comb.log10_comb(n, int(u0.kept)))}. One level further, at "
-    f"{100 * (1 - u1.remaining):.0f}% sparsity, {int(u1.wins)} of {int(u1.n)} random draws win, so the odds "
-    f"of one draw are below {100 * u1.high:.0f}% (the interval's upper end). That still allows up to "
-    f"10^{comb.log10_comb(n, int(u1.kept)) + np.log10(u1.high):.0f} winners, astronomically many in "
-    f"absolute terms, but it is a small share of the subnetworks. The post's big number counts "
-    f"tickets; whether the lottery is easy depends on the share that wins, and that share falls from "
-    f"most to almost none within a few rounds of pruning. To pin down odds below 1 in 24, raise "
-    f"`MASKS_PER_LEVEL`; the estimate of the time it takes is printed above."))
+    f"At {100 * (1 - u0.remaining):.0f}% sparsity a random subnetwork wins {int(u0.wins)} times in "
+    f"{int(u0.n)} draws, odds of about {100 * u0.rate:.0f}% ({100 * u0.low:.0f}-{100 * u0.high:.0f}%), against the roulette wheel's "
+    f"{100 / comb.POCKETS:.1f}%, and the number of winning subnetworks of that size is "
+    f"{odds.winners_range(u0.low, u0.high, comb.log10_comb(n, int(u0.kept)))}. "
+    + (f"At {100 * (1 - zero.remaining.iloc[0]):.0f}% sparsity, none of {int(zero.n.iloc[0])} random "
+       f"draws wins: the odds of one draw are below {100 * zero.high.iloc[0]:.0f}% (the interval's upper "
+       f"end). That still allows up to 10^{comb.log10_comb(n, int(zero.kept.iloc[0])) + np.log10(zero.high.iloc[0]):.0f} "
+       f"winners, astronomically many in absolute terms, but a small share of the subnetworks. "
+       if len(zero) else "")
+    + "The post's big number counts tickets; whether the lottery is easy depends on the share that "
+    f"wins. To pin down odds below 1 in {MASKS_PER_LEVEL}, raise `MASKS_PER_LEVEL`; the time it "
+    "would take is printed above."))
 
 # %% [markdown]
 # ## Which weights, or how many per layer?
@@ -171,20 +180,21 @@ display(Markdown(
 # which weights survive within a layer?
 
 # %%
-mid = [r for r in levels if rate(counts_way, r) >= 0.5 and r > first]
+mid = [r for r in levels if rate(counts_way, r) >= 0.5]
 high = [r for r in levels if rate(counts_way, r) == 0 and rate(own, r) > 0]
+spread_rate = lambda r: max(rate(even_way, r), rate(uniform_way, r))  # noqa: E731
 display(Markdown(
-    "**How many per layer decides first.** "
-    + (f"Up to {spars(mid[-1]):.0f}% sparsity, masks with IMP's layer counts win in "
-       f"{100 * min(rate(counts_way, r) for r in mid):.0f}% or more of the draws, while even and uniform "
-       f"masks of the same size hardly ever win. " if mid else "")
-    + "**Which weights decides next.** "
-    + (f"From {spars(high[0]):.0f}% to {spars(high[-1]):.0f}% sparsity, no random mask with IMP's counts "
-       f"wins, but IMP's own masks win for {100 * np.mean([rate(own, r) for r in high]):.0f}% of the "
-       f"seeds. " if high else "")
-    + "In a network this narrow, the first lesson of the lottery is to leave the small layers alone; "
-    "the second is that at high sparsity the particular weights IMP keeps matter, which is the lottery "
-    "ticket hypothesis itself."))
+    (f"**How many per layer decides first.** Up to {spars(mid[-1]):.0f}% sparsity, masks with IMP's "
+     f"layer counts win in {100 * min(rate(counts_way, r) for r in mid):.0f}% or more of the draws, "
+     "while even and uniform masks of the same size win less often, and soon never. "
+     if mid and all(spread_rate(r) < rate(counts_way, r) for r in mid) else "")
+    + (f"**Which weights decides next.** From {spars(high[0]):.0f}% to {spars(high[-1]):.0f}% "
+       "sparsity, no random mask with IMP's counts wins, but IMP's own masks win for "
+       f"{100 * np.mean([rate(own, r) for r in high]):.0f}% of the seeds. " if high else "")
+    + sh.when(mid and high, "In a network this narrow, the first lesson of the lottery is to leave the "
+              "small layers alone; the second, at high sparsity, is that the particular weights IMP "
+              "keeps matter, which is the lottery ticket hypothesis itself.",
+              "At these settings the levels do not separate the two questions clearly.")))
 
 # %% [markdown]
 # ## Dead units
@@ -204,14 +214,18 @@ spread = [w for w in (even_way, uniform_way)]
 with_dead = dead[dead.way.isin(spread) & dead["has a dead unit"]]
 without = dead[dead.way.isin(spread) & ~dead["has a dead unit"]]
 imp_dead = imp[imp["dead units"] > 0]
+small_layers = " and ".join(f"{c} weights of the {k} layer" for k, c in list(sh.weight_counts(baseline.theta0[0]).items())[1:])
+rate_with = with_dead.wins.sum() / max(with_dead.n.sum(), 1)
+rate_without = without.wins.sum() / max(without.n.sum(), 1)
 display(Markdown(
-    f"Mostly, yes. {100 * share[spread].mean():.0f}% of the even and uniform masks have at least one dead "
-    f"unit, and those win {int(with_dead.wins.sum())} times in {int(with_dead.n.sum())}; the "
-    f"{int(without.n.sum())} without one win {int(without.wins.sum())} times. Spreading the cuts evenly "
-    f"leaves the 32 middle weights and the 40 output weights as sparse as the first layer, which "
-    f"disconnects units long before the first layer runs short. Masks with IMP's layer counts lose units "
-    f"too at high sparsity ({100 * share[counts_way]:.0f}% of them have a dead unit), and so do "
-    f"{len(imp_dead)} of IMP's own {len(imp)} masks here: by then the first layer itself is thin."))
+    f"{100 * share[spread].mean():.0f}% of the even and uniform masks have at least one dead unit, and "
+    f"those win {int(with_dead.wins.sum())} times in {int(with_dead.n.sum())}; the {int(without.n.sum())} "
+    f"without one win {int(without.wins.sum())} times. "
+    + sh.when(share[spread].mean() > 0.5 and rate_with < rate_without,
+              f"So mostly, yes: spreading the cuts evenly leaves the {small_layers} as sparse as the "
+              "first layer, which disconnects units long before the first layer runs short. ")
+    + f"Masks with IMP's layer counts have a dead unit in {100 * share[counts_way]:.0f}% of the draws, "
+    f"and so do {len(imp_dead)} of IMP's own {len(imp)} masks here."))
 
 # %% [markdown]
 # ## What sparsity buys
@@ -238,9 +252,11 @@ cost.round(2)
 
 # %%
 speed = (f"{t_dense / t_sparse:.1f}x faster" if t_sparse < t_dense else f"{t_sparse / t_dense:.1f}x slower")
+size = (f"{cost.bytes.iloc[0] / cost.bytes.iloc[1]:.1f}x smaller" if cost.bytes.iloc[1] < cost.bytes.iloc[0]
+        else f"{cost.bytes.iloc[1] / cost.bytes.iloc[0]:.1f}x larger: too few weights were pruned to pay for the indices")
 display(Markdown(
     f"Stored as CSR, the ticket takes {cost.bytes.iloc[1]:,} bytes instead of {cost.bytes.iloc[0]:,} "
-    f"({cost.bytes.iloc[0] / cost.bytes.iloc[1]:.1f}x smaller), and classifies the test set "
+    f"({size}), and classifies the test set "
     f"{speed}: {1e3 * t_sparse:.1f} ms against {1e3 * t_dense:.1f} ms. At this size neither number "
     f"matters much: the dense network is {cost.bytes.iloc[0] / 1024:.0f} KiB, and a dense product with "
     f"only {cfg.hidden[0]} output rows is cheap and highly tuned, while a sparse kernel pays for its "
@@ -271,10 +287,10 @@ sparsest = levels[-4:]
 findings = [
     (rate(counts_way, first) >= 0.75,
      f"at {spars(first):.0f}% sparsity, at least 75% of the masks with IMP's layer counts win"),
-    (rates[(rates.way != counts_way) & (rates["round"] > first)].rate.max() <= 0.2,
-     f"from {spars(levels[1]):.0f}% sparsity on, even and uniform masks win at most 20% of their draws at any level"),
+    (spread_later.rate.max() <= 0.2 if later else True,
+     "beyond the first level, even and uniform masks win at most 20% of their draws at any level"),
     (rates[rates["round"].isin(sparsest)].wins.sum() == 0,
-     f"at the four sparsest levels ({spars(sparsest[0]):.0f}% and up), no random mask wins"),
+     f"at the sparsest levels ({spars(sparsest[0]):.0f}% and up), no random mask wins"),
     (with_dead.wins.sum() <= 0.1 * with_dead.n.sum(),
      "even and uniform masks with a dead unit win at most 10% of the time"),
 ]

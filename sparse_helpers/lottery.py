@@ -26,7 +26,6 @@ from .train import train_many
 from .validate import as_fraction, as_mask
 
 OTHER = {"global": "layerwise", "layerwise": "global"}
-CONTROLS = ("re-init", "random mask", "one-shot")
 
 
 class Member(NamedTuple):
@@ -224,7 +223,8 @@ def ticket_comparison(lot, tickets, data=None, reuse=None, progress=True):
         """Train the ticket and its controls."""
         members = ticket_members(lot, tickets)
         if not members:
-            return pd.DataFrame(columns=["seed", "kind", "draw", "test_acc", "val_acc", "history"])
+            return pd.DataFrame(columns=["seed", "kind", "draw", "round", "test_acc", "val_acc",
+                                         "history"])
         runs = train_many([m.theta0 for m in members], data or load_fashion_mnist(
             val_size=cfg.val_size, split_seed=cfg.split_seed), cfg, masks=[m.masks for m in members],
             data_seeds=[m.seed for m in members], epochs=cfg.control_epochs, progress=progress,

@@ -47,3 +47,8 @@ def claim(cfg, holds, finding, needs=()):
         return
     assert holds, f"This finding no longer holds: {finding}"
     print(f"holds: {finding}")
+
+
+def when(condition, text, otherwise=""):
+    """text where the data support it, else otherwise: prose that follows the numbers."""
+    return text if condition else otherwise

@@ -14,7 +14,8 @@ import torch
 
 from .checkpoint import CheckpointMismatch, load_checkpoint, reuse_or_compute, save_checkpoint
 from .config import DEFAULTS
-from .lottery import imp_rows
+from .data import load_fashion_mnist
+from .lottery import imp_rows, lottery_key
 from .model import seed_for, theta0 as make_theta0
 from .progress import Progress
 from .prune import dead_units, even_counts, kept, random_masks, uniform_counts
@@ -106,7 +107,6 @@ def win_rates(table, threshold, by=("round", "way")):
 
 def odds_key(lot, rounds, per_level, seeds):
     """The settings that identify a measurement of winning odds."""
-    from .lottery import lottery_key
     return {**lottery_key(lot.config, True), "kind": "odds", "levels": list(rounds),
             "per_level": per_level, "odds_seeds": list(seeds)}
 
@@ -118,7 +118,6 @@ def measure(lot, rounds, per_level, seeds, data=None, reuse=None, progress=True)
 
     def compute():
         """Draw and train every mask."""
-        from .data import load_fashion_mnist
         todo = draws(lot, rounds, per_level, seeds)
         return train_draws(todo, data or load_fashion_mnist(val_size=cfg.val_size,
                                                             split_seed=cfg.split_seed), cfg,

@@ -53,12 +53,26 @@ def slider(value, lo, hi, step, description, width="460px", continuous=True):
 
 
 class Explorer:
-    """Base: a widget box that also renders a static HTML copy where widgets can't run."""
+    """Base: a widget box that also renders a static HTML copy where widgets can't run.
+
+    Subclasses set box, readout (an HTML widget) and image (an Image widget), and say in
+    static_note() which setting the static copy shows.
+    """
     box: W.Widget
+    readout: W.HTML
+    image: W.Image
+
+    def static_note(self):
+        """Which setting a static copy shows, e.g. 'sparsity 50%'."""
+        raise NotImplementedError
 
     def static_html(self):
-        """The current state as plain HTML."""
-        raise NotImplementedError
+        """The current state as plain HTML: the note, the picture and the readout."""
+        img = base64.b64encode(self.image.value).decode()
+        return (f"<p><i>Static view ({self.static_note()}): run the notebook in JupyterLab to "
+                f"move the sliders.</i></p><div style='display:flex;gap:1em;align-items:start'>"
+                f"<img width={self.image.layout.width or 224} src='data:image/png;base64,{img}'>"
+                f"{self.readout.value}</div>")
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.box._repr_mimebundle_(**kwargs) or {}
@@ -78,10 +92,10 @@ class SparsityExplorer(Explorer):
         self.slider = slider(sparsity, self.LO, self.HI, self.STEP, "sparsity")
         self.readout = W.HTML()
         side = f"{8 * IMAGE_SIDE}px"
-        self.pixels = W.Image(format="png", layout=W.Layout(width=side, height=side))
+        self.image = W.Image(format="png", layout=W.Layout(width=side, height=side))
         caption = W.HTML(f"<small>input pixels still connected (0-{self.fan_out} of the "
                          f"first layer's neurons)</small>")
-        self.box = W.VBox([self.slider, W.HBox([W.VBox([self.pixels, caption]),
+        self.box = W.VBox([self.slider, W.HBox([W.VBox([self.image, caption]),
                                                 self.readout])])
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.update(sparsity)
@@ -100,19 +114,16 @@ class SparsityExplorer(Explorer):
             f"{self.total:,} weights kept<table><tr><th>layer</th><th>kept</th></tr>{rows}"
             f"</table>{int((self.pixel_map > 0).sum())} of {IMAGE_SIDE ** 2} pixels still "
             f"connected</div>")
-        self.pixels.value = png_bytes(self.pixel_map, vmax=self.fan_out)
+        self.image.value = png_bytes(self.pixel_map, vmax=self.fan_out)
 
-    def static_html(self):
-        img = base64.b64encode(self.pixels.value).decode()
-        return (f"<p><i>Static view at sparsity {self.slider.value:.0%}: run the notebook in "
-                f"JupyterLab to move the slider.</i></p><div style='display:flex;gap:1em'>"
-                f"<img width={8 * IMAGE_SIDE} src='data:image/png;base64,{img}'>"
-                f"{self.readout.value}</div>")
+    def static_note(self):
+        """The slider's sparsity."""
+        return f"sparsity {self.slider.value:.0%}"
 
 
 class ImpExplorer(Explorer):
     """Rerun IMP for one seed at any prune rate and threshold; results are cached per rate."""
-    RATE, THRESHOLD = (0.05, 0.5, 0.05), (0.5, 0.85, 0.01)
+    RATE, THRESHOLD = (0.05, 0.9, 0.01), (0.1, 0.99, 0.01)
 
     def __init__(self, theta0, data, cfg=DEFAULTS, seed=0, known=None):
         """known: optionally every IMP round (dicts of round, kept, sparsity, val_acc) of a run
@@ -127,8 +138,8 @@ class ImpExplorer(Explorer):
         self.threshold = slider(threshold, *self.THRESHOLD, "threshold", "420px",
                                 continuous=False)
         self.progress, self.readout = W.Output(), W.HTML()
-        self.plot = W.Image(format="png", layout=W.Layout(width="600px"))
-        self.box = W.VBox([self.rate, self.threshold, self.progress, self.readout, self.plot])
+        self.image = W.Image(format="png", layout=W.Layout(width="600px"))
+        self.box = W.VBox([self.rate, self.threshold, self.progress, self.readout, self.image])
         for s in (self.rate, self.threshold):
             s.observe(lambda change: self.update(), names="value")
         self.update()
@@ -165,14 +176,11 @@ class ImpExplorer(Explorer):
             text = f"<b>No ticket: even the dense model stays below {threshold:.0%}</b>"
         self.readout.value = (f"<div class='imp-readout'>{text}<br>{len(rows)} rounds shown; "
                               f"{len(self.cache)} prune rate(s) cached</div>")
-        self.plot.value = figure_png(plots.imp_explorer_figure(rows, threshold, rate))
+        self.image.value = figure_png(plots.imp_explorer_figure(rows, threshold, rate))
 
-    def static_html(self):
-        img = base64.b64encode(self.plot.value).decode()
-        return (f"<p><i>Static view (prune rate {self.rate.value:.0%}, threshold "
-                f"{self.threshold.value:.0%}): run the notebook in JupyterLab to move the "
-                f"sliders.</i></p>{self.readout.value}<img width=600 "
-                f"src='data:image/png;base64,{img}'>")
+    def static_note(self):
+        """The two sliders' settings."""
+        return f"prune rate {self.rate.value:.0%}, threshold {self.threshold.value:.0%}"
 
 
 class OddsExplorer(Explorer):
@@ -188,8 +196,8 @@ class OddsExplorer(Explorer):
                                         description="sparsity", continuous_update=True,
                                         layout=W.Layout(width="460px"))
         self.readout = W.HTML()
-        self.plot = W.Image(format="png", layout=W.Layout(width="620px"))
-        self.box = W.VBox([self.slider, self.readout, self.plot])
+        self.image = W.Image(format="png", layout=W.Layout(width="620px"))
+        self.box = W.VBox([self.slider, self.readout, self.image])
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.update(options[0][1])
 
@@ -205,10 +213,8 @@ class OddsExplorer(Explorer):
                               f"({int(table.kept.median()):,} weights)</b>: masks reaching "
                               f"{self.threshold:.0%}: {counts}</div>")
         title = f"Validation accuracy of every mask at {label} sparsity"
-        self.plot.value = figure_png(plots.odds_at_level(table, imp, self.threshold, title))
+        self.image.value = figure_png(plots.odds_at_level(table, imp, self.threshold, title))
 
-    def static_html(self):
-        img = base64.b64encode(self.plot.value).decode()
-        return (f"<p><i>Static view at {self.labels[self.slider.value]} sparsity: run the notebook in "
-                f"JupyterLab to move the slider.</i></p>{self.readout.value}<img width=620 "
-                f"src='data:image/png;base64,{img}'>")
+    def static_note(self):
+        """The level shown."""
+        return f"{self.labels[self.slider.value]} sparsity"

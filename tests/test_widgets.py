@@ -22,8 +22,9 @@ def test_sparsity_explorer_refuses_values_its_slider_cannot_show(tiny, value):
         widgets.SparsityExplorer(sh.theta0(0), tiny, sparsity=value)
 
 
-@pytest.mark.parametrize("changes,match", [(dict(prune_rate=0.6), "prune rate must be on the slider"),
-                                           (dict(threshold=0.9), "threshold must be on the slider")])
+@pytest.mark.parametrize("changes,match", [(dict(prune_rate=0.95), "prune rate must be on the slider"),
+                                           (dict(prune_rate=0.125), "prune rate must be on the slider"),
+                                           (dict(threshold=0.995), "threshold must be on the slider")])
 def test_imp_explorer_refuses_settings_outside_its_sliders(tiny, changes, match):
     with pytest.raises(ValueError, match=match):
         widgets.ImpExplorer(sh.theta0(0), tiny, sh.Config(**changes))
@@ -52,6 +53,7 @@ def test_odds_explorer_moves_between_levels():
     imp = table.assign(way="IMP's own mask", val_acc=[0.83, 0.84, 0.83, 0.82])
     ex = widgets.OddsExplorer(table, imp, 0.8)
     assert "1/2" in ex.readout.value and "48.8%" in ex.readout.value
-    before = ex.plot.value
+    before = ex.image.value
     ex.slider.value = 5
-    assert "0/2" in ex.readout.value and ex.plot.value != before
+    assert "0/2" in ex.readout.value and ex.image.value != before
+    assert "67.2% sparsity" in ex.static_html()
