@@ -7,8 +7,10 @@ Prints, in one run on this machine (median of 3 epochs each, 55,000 training ima
   * at K = 30, the cost of data orders: one order for all, one per seed group (5 groups, one
     batched GEMM), unequal groups (a GEMM per group), and one order per member;
   * torch.func's stack_module_state + vmap at K = 30, for comparison;
+  * with --float-paths, one epoch at K = 30 on torch's generic kernels (ATEN_CPU_CAPABILITY=default,
+    the robustness run of make test) and with MKL's reproducible mode, each in a fresh process;
   * with --series, the wall time of executing each notebook as `make figures` does.
-Run: .venv/bin/python benchmarks/stacked_speed.py [--series]
+Run: .venv/bin/python benchmarks/stacked_speed.py [--float-paths] [--series]
 """
 import copy
 import os
@@ -72,6 +74,19 @@ def series_times():
     return out
 
 
+def float_paths():
+    """Seconds of one epoch at K = 30, 1 thread, in a fresh process per floating-point path."""
+    code = ("import sys, time; sys.path.insert(0, 'benchmarks'); import sparse_helpers as sh; "
+            "from stacked_speed import stacked; from timing import median_time; "
+            "print(median_time(stacked(sh.load_fashion_mnist(), 30, 1, 5)))")
+    paths = {"native (this CPU's kernels)": {}, "ATEN_CPU_CAPABILITY=default": {"ATEN_CPU_CAPABILITY": "default"},
+             "MKL_CBWR=COMPATIBLE": {"MKL_CBWR": "COMPATIBLE"},
+             "both": {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}}
+    return {name: float(subprocess.check_output([sys.executable, "-c", code], text=True, cwd=REPO_ROOT,
+                                                env={**os.environ, **env}))
+            for name, env in paths.items()}
+
+
 def main():
     data = sh.load_fashion_mnist()
     one = median_time(lambda: sh.train(sh.make_mlp(), data, sh.Config(epochs=1), progress=False, device="cpu"))
@@ -89,6 +104,11 @@ def main():
         print(f"    {label:<38} {t:6.2f} s  {30 / t:6.1f} model-epochs/s")
     t = median_time(vmapped(data, 30, 1))
     print(f"    {'torch.func vmap, one order for all':<38} {t:6.2f} s  {30 / t:6.1f} model-epochs/s")
+    if "--float-paths" in sys.argv:
+        times = float_paths()
+        print("\n  K = 30, 1 thread, 5 data orders: one epoch on each floating-point path")
+        for name, t in times.items():
+            print(f"    {name:<38} {t:6.2f} s  {t / times['native (this CPU's kernels)']:5.2f}x")
     if "--series" in sys.argv:
         times = series_times()
         print("\nexecuting the notebooks (as make figures does, from scratch):")

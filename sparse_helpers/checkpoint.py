@@ -80,6 +80,7 @@ def save_checkpoint(path, config, tensors, tables=None):
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(fd)
         save_file(flat, tmp, metadata=meta)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a checkpoint is meant to be shared
         os.replace(tmp, path)
         return True
     except (OSError, SafetensorError) as err:

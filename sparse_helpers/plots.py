@@ -255,7 +255,7 @@ def log_remaining_axis(ax, remaining):
     """A log x axis of weights remaining, from 100% down, ticked at the given fractions."""
     ax.set_xscale("log")
     ax.set_xticks(100 * np.asarray(remaining))
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.3g}%"))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.2g}%"))
     ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.invert_xaxis()
     ax.set_xlabel("weights remaining (log scale)")

@@ -16,9 +16,13 @@ def tiny():
 
 
 def pytest_collection_modifyitems(items):
-    """Keep each notebook's cells, and the browser test's two tests, on one xdist worker."""
+    """Keep the notebooks' cells on one xdist worker, in order; start the longest
+    test (the robustness run) first, so that the other worker takes everything else meanwhile."""
     for item in items:
         if str(item.fspath).endswith(".ipynb"):
             item.add_marker(pytest.mark.xdist_group("nbval"))
-        elif item.fspath.basename == "test_browser.py":
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    def group(item):
+        """The item's xdist group, or ''."""
+        mark = item.get_closest_marker("xdist_group")
+        return mark.args[0] if mark else ""
+    items.sort(key=lambda item: group(item) != "robust")

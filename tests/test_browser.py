@@ -21,6 +21,7 @@ import pytest
 
 from sparse_helpers.paths import REPO_ROOT
 
+pytestmark = pytest.mark.xdist_group("browser")  # one JupyterLab for all three tests
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -160,7 +161,7 @@ def run_all(page, lab, name, timeout=60):
     page.goto(f"{lab['url']}/lab/workspaces/{Path(name).stem}/tree/{name}?token={lab['token']}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
     page.wait_for_function("() => window.jupyterapp?.shell.currentWidget?.sessionContext"
-                           "?.session?.kernel?.status === 'idle'", timeout=30_000)
+                           "?.session?.kernel?.status === 'idle'", timeout=120_000)
     start = time.monotonic()
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()

@@ -157,3 +157,21 @@ def test_states_of_different_architectures_are_refused(tiny):
     states = [sh.theta0(0), sh.theta0(0, hidden=(16, 4))]
     with pytest.raises(ValueError, match="one architecture"):
         train_many(states, tiny, FAST, progress=False)
+
+
+def test_the_robustness_runs_float_path_changes_the_last_digits(tmp_path):
+    """make test reruns the notebooks with ATEN_CPU_CAPABILITY=default; that must really change
+    the arithmetic here, or the rerun would prove nothing about other CPUs."""
+    import os
+    import subprocess
+    import sys
+    if torch.backends.cpu.get_cpu_capability() == "DEFAULT":
+        pytest.skip("this CPU already runs torch's generic kernels")
+    code = ("import torch, sparse_helpers as sh; d = sh.synthetic_data(n_train=1024); "
+            "(r,) = sh.train_many([sh.theta0(0)], d, sh.Config(epochs=1), progress=False); "
+            "print(repr(r.state['0.weight'].flatten()[:1000].tolist()))")
+    run = lambda env: subprocess.check_output([sys.executable, "-c", code], text=True,  # noqa: E731
+                                              env={**os.environ, **env})
+    native, generic = run({}), run({"ATEN_CPU_CAPABILITY": "default"})
+    assert native != generic
+    assert max(abs(a - b) for a, b in zip(eval(native), eval(generic))) < 1e-3  # only the last digits
