@@ -15,13 +15,14 @@
 # # 02 · What the trained weights look like
 #
 # *Part 2 of 5.* [01 baseline](01_train_baseline.ipynb) · [02 weight statistics](02_weight_statistics.ipynb) ·
-# [03 one-shot pruning](03_one_shot_pruning.ipynb) · [04 lottery tickets](04_lottery_tickets.ipynb) ·
+# [03 pruning](03_one_shot_pruning.ipynb) · [04 lottery tickets](04_lottery_tickets.ipynb) ·
 # [05 winning odds](05_winning_odds.ipynb)
 #
-# A weight is the strength of one connection: large in magnitude, and the signal passing through it is
-# amplified; near zero, and the connection hardly matters. The post looks at the trained weights, finds
-# that half of them are smaller than 0.1, and wonders whether those connections do anything at all.
-# That question drives the rest of the series.
+# Each weight scales what one neuron hands to the next, so a weight near zero passes almost nothing on.
+# The post looks at the trained weights, finds that half of them are smaller than 0.1, and wonders
+# whether those connections do anything at all. (It speaks of "thousands of neurons that aren't
+# passing much on"; it means weights: the network has twelve hidden neurons.) That question drives the
+# rest of the series.
 #
 # Here we reproduce its statistics, then ask two questions the post does not: **does the picture hold
 # for every layer?** and **did training create all those small weights, or were they there from the
@@ -120,8 +121,9 @@ display(Markdown(
 # %% [markdown]
 # ## Before and after training
 #
-# The post reads the peak at zero as something training did. The initial weights θ₀ tell another
-# story. PyTorch starts a layer with `fan_in` inputs uniformly in ±1/√fan_in, and the first layer has
+# The post knows that a network starts with small random weights, and then reads the small trained
+# weights as connections that training weakened. The initial weights θ₀ show how far that reading
+# goes. PyTorch starts a layer with `fan_in` inputs uniformly in ±1/√fan_in, and the first layer has
 # 784 inputs, so every one of its initial weights lies within a very narrow band around zero.
 
 # %%
@@ -144,25 +146,32 @@ plots.save(fig, "init_vs_trained.png")
 plt.show()
 
 # %%
+w0, w1 = sh.all_weights(theta0), sh.all_weights(trained)
+ends_small = w1.abs() < 0.05
+moved_small, moved_rest = (w1 - w0).abs()[ends_small].median().item(), (w1 - w0).abs()[~ends_small].median().item()
+started_small = 100 * (w0.abs()[ends_small] < 0.05).float().mean().item()
 display(Markdown(
     f"Before training {init_small:.0f}% of the weights were below 0.05, after it {trained_small:.0f}%, "
-    f"and the standard deviation grew {stats['std'] / init_stats['std']:.1f}-fold. "
-    + sh.when(init_small > trained_small,
-              "This is the correction we owe the post. The \"whole lot of nothin'\" near zero is mostly "
-              "**where the weights started**, not where training sent them: training *widened* the "
-              "distribution, and the small weights are the ones it left more or less alone. ")
+    f"and the standard deviation grew {stats['std'] / init_stats['std']:.1f}-fold. Of the weights that end "
+    f"below 0.05, {started_small:.0f}% started there, and training moved them by a median of "
+    f"{moved_small:.3f}, against {moved_rest:.3f} for the others. "
+    + sh.when(init_small > trained_small and moved_small < moved_rest,
+              "So the post's \"whole lotta nothin'\" near zero is mostly **where the weights started**, "
+              "not where training sent them: training *widened* the distribution, and the weights that "
+              "stay small are the ones it moved least. ")
     + "The post's next question still stands (do they matter?), and notebook 03 answers it by "
     "deleting them."))
 
 # %% [markdown]
 # ## What each first-layer neuron looks at
 #
-# Each first-layer neuron has one weight per pixel, so its weights can be drawn as a 28×28 picture:
-# red pixels push the neuron up, blue ones push it down. Pale pixels are the small weights the post is
-# curious about.
+# Each first-layer neuron has one weight per pixel, so its weights can be drawn as a 28×28 picture.
+# A red weight adds to the neuron's input where the (standardised) pixel is brighter than the training
+# average and subtracts where it is darker, black background included; blue weights do the opposite.
+# Pale pixels are the small weights the post is curious about.
 
 # %%
-fig = plots.first_layer_images(trained, title="First-layer neurons weigh garment shapes; pale pixels carry near-zero weights")
+fig = plots.first_layer_images(trained, title="Each first-layer neuron's weights, one per pixel; pale means near zero")
 plots.save(fig, "first_layer_weights.png")
 plt.show()
 
@@ -185,10 +194,10 @@ display(Markdown(
     f"exactly 0, **{border['images with an all-black border']:,} of the "
     f"{border['images']:,} training images** have an all-black border, and the least often black "
     f"border pixel is black in just {100 * border['least often black border pixel: share of images']:.0f}% "
-    f"of the images. So the border is mostly, not always, background. And even where it is black, it is not silent: after standardisation a black pixel "
-    f"is not 0 but {black:.2f}, a constant input, so its weights still receive gradient on every "
-    f"example and "
-    f"act like extra biases. Notebook 03's slider shows what that means for pruning."))
+    f"of the images. So the border is mostly, not always, background. And where it is black, it is "
+    f"not silent: after standardisation a black pixel is not 0 but {black:.2f}, the same value every "
+    f"time, so its weights still receive gradient whenever their neuron is active and work much like "
+    f"part of a bias. Notebook 03 looks at what that means for pruning."))
 
 # %% [markdown]
 # Next: [03 · Cutting the smallest weights](03_one_shot_pruning.ipynb).

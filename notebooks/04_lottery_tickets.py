@@ -15,14 +15,16 @@
 # # 04 · Lottery tickets
 #
 # *Part 4 of 5.* [01 baseline](01_train_baseline.ipynb) · [02 weight statistics](02_weight_statistics.ipynb) ·
-# [03 one-shot pruning](03_one_shot_pruning.ipynb) · [04 lottery tickets](04_lottery_tickets.ipynb) ·
+# [03 pruning](03_one_shot_pruning.ipynb) · [04 lottery tickets](04_lottery_tickets.ipynb) ·
 # [05 winning odds](05_winning_odds.ipynb)
 #
-# One-shot pruning (notebook 03) holds up until roughly a third of the weights are gone. The post then
-# shows a procedure that keeps 80% accuracy with more than nine weights in ten removed. It comes from
-# Frankle and Carbin's *Lottery Ticket Hypothesis* (ICLR 2019): a randomly initialised dense network
-# contains a sparse subnetwork that, **trained from the same initial values θ₀**, matches the whole
-# network. They find it by *iterative magnitude pruning with rewinding* (IMP):
+# Pruning without retraining (notebook 03) holds up until roughly a third of the weights are gone. The
+# post then shows a procedure that keeps 80% accuracy with more than nine weights in ten removed. It
+# comes from Frankle and Carbin's *Lottery Ticket Hypothesis* (ICLR 2019): a randomly initialised dense
+# network contains a sparse subnetwork that, **trained from the same initial values θ₀**, matches the
+# whole network. (The post paraphrases this as a subnetwork inside every *trained* network; the
+# hypothesis is about the network at initialisation, which is why the rewind to θ₀ matters.) They find
+# it by *iterative magnitude pruning with rewinding* (IMP):
 #
 # 1. start from θ₀ and train;
 # 2. remove a share of the *remaining* weights, those of smallest magnitude;
@@ -33,9 +35,9 @@
 #
 # | | the post | Frankle & Carbin, fully connected networks |
 # |---|---|---|
-# | what is pruned each round | 20% of the remaining weights, ranked across all layers (**global**) | 20% of each hidden layer's remaining weights, 10% of the output layer's (**layer-wise**) |
+# | what is pruned each round | 20% of the remaining weights, ranked across all layers (**global**; inferred: its counts match this rule exactly) | 20% of each hidden layer's remaining weights, 10% of the output layer's (**layer-wise**) |
 # | when to stop | the first round below 80% accuracy | a fixed number of rounds; every level reported |
-# | what decides | test accuracy | a 5,000-image **validation** split; test accuracy is only reported |
+# | what decides | "accuracy", most likely on the test set (it reports no other) | a 5,000-image **validation** split; test accuracy is only reported |
 # | controls | one random re-initialisation, at the final ticket | re-initialisations and random masks **at every pruning level** |
 # | trials | one | five, with min-max error bars |
 #
@@ -116,11 +118,12 @@ print("weights kept by IMP in rounds 0-11:", imp[imp.seed == cfg.seeds[0]]["kept
 #
 # The table gives, for every round, the test accuracy after the round's training, averaged over seeds
 # (and over the re-initialisations). This is the comparison the post could not make: the controls at
-# every sparsity, not only at the end.
+# every sparsity, not only at the end. (The layer-wise schedule keeps a slightly different number of
+# weights per round; the last column is the main schedule's.)
 
 # %%
 summary = L.summary(lot, "test_acc")
-(100 * summary.drop(columns="remaining %")).assign(**{"remaining %": summary["remaining %"]}).round(2)
+(100 * summary.drop(columns="remaining %")).assign(**{f"remaining % ({cfg.schedule} IMP)": summary["remaining %"]}).round(2)
 
 # %% [markdown]
 # ## The tickets, chosen on validation accuracy
@@ -131,8 +134,11 @@ summary = L.summary(lot, "test_acc")
 # * **the post's rule**: the last round before the first one that falls below the threshold;
 # * **sparsest passing**: the last round at or above the threshold, even if an earlier round dipped.
 #
-# The two differ when accuracy dips below the threshold and recovers, which is common near the edge:
-# a difference of a few hundredths of a percent decides.
+# The two differ only for a seed whose validation accuracy dips below the threshold and later comes
+# back above it. The post's own ticket "trained up in nine iterations to an accuracy of 80.09%": an
+# accuracy that close to the line is exactly where such dips happen. (Its eleven prunings are not nine,
+# so "iterations" most likely means epochs; the 4x comparison below counts the epochs a ticket
+# needs to reach the threshold.)
 
 # %%
 tickets = L.pick_tickets(lot)
@@ -162,7 +168,7 @@ display(Markdown(
 # ## The post's figure
 #
 # Accuracy against sparsity, as the post draws it: the test accuracy after each IMP round, with
-# notebook 03's one-shot pruning without retraining for contrast. Every point averages all seeds,
+# notebook 03's pruning without retraining for contrast. Every point averages all seeds,
 # because every seed ran every round.
 
 # %%
@@ -171,7 +177,7 @@ no_retrain = prune.sweeps([r.state for r in baseline.runs], data, sparsities)  #
 final = L.per_seed(lot, "test_acc")
 r_last, x_last, m_last = L.last_round_at(final, "IMP", cfg.threshold)
 fig = plots.lottery_results(1 - final["IMP"][0], final["IMP"][1], no_retrain, cfg.threshold,
-    title=f"Rewinding to θ₀ keeps {100 * cfg.threshold:.0f}% test accuracy down to "
+    title=f"IMP keeps {100 * cfg.threshold:.0f}% test accuracy down to "
           f"{100 * x_last:.1f}% of the weights (mean)")
 plots.save(fig, "lottery_ticket_results.png")
 plt.show()
@@ -196,36 +202,42 @@ display(Markdown(
 # %%
 early = L.per_seed(lot, "early_test_acc")
 deep = max(0.3, early["IMP"][0].min())  # "the sparse end": 30% of the weights or fewer (or the last round)
-vs_reinit, vs_random, vs_one_shot = (100 * L.gap(early, "IMP", k, deep) for k in ("re-init", "random mask", "one-shot"))
+ticket_round = sparsest.set_index("seed")["round"].reindex(list(cfg.seeds)).tolist()
+# per seed, IMP minus each control, averaged from 30% of the weights left down to the seed's ticket
+vs_reinit, vs_random, vs_one_shot = (pd.Series(100 * L.gap(early, "IMP", k, deep, ticket_round), index=cfg.seeds)
+                                     for k in ("re-init", "random mask", "one-shot"))
 curves = [("IMP, rewound to θ₀", *early["IMP"], 2, "o"),
           ("same mask, random re-init", *early["re-init"], 1, "s"),
           ("random mask, from θ₀", *early["random mask"], 4, "^"),
           ("one-shot prune, rewind, retrain", *early["one-shot"], 0, "D"),
-          ("one-shot prune, no retraining", 1 - np.array(sparsities),
+          ("prune once, no retraining (notebook 03)", 1 - np.array(sparsities),
            [t.accuracy for t in no_retrain], 7, None)]
 fig = plots.remaining_plot(curves, "test accuracy at early stop", ylim=(40, 90), threshold=cfg.threshold,
-    title=sh.when(min(vs_reinit.mean(), vs_random.mean(), vs_one_shot.mean()) > 0,
-                  f"With {100 * deep:.0f}% of the weights or fewer, tickets beat every control by "
-                  f"{min(vs_reinit.mean(), vs_random.mean(), vs_one_shot.mean()):.0f}+ points",
+    title=sh.when(min(vs_reinit.min(), vs_random.min(), vs_one_shot.min()) > 0,
+                  "From 30% of the weights down to each seed's ticket, IMP stays ahead of every control",
                   "IMP's tickets and their controls at every level"))
 plots.save(fig, "lottery_vs_controls.png")
 plt.show()
 
 # %%
-x, ys = early["IMP"]
-at = int(np.argmin(np.abs(x - 0.107)))  # the round nearest 10.7% remaining
-row_at = {name: 100 * early[name][1][:, at].mean() for name in ("IMP", "re-init", "random mask", "one-shot")}
+x = early["IMP"][0]
+levels = [int(np.argmin(np.abs(x - f))) for f in (0.21, 0.107, 0.055, 0.018) if x.min() <= f]
+by_level = pd.DataFrame({f"{100 * x[i]:.1f}% left": {name: 100 * early[name][1][:, i].mean() for name in
+                         ("IMP", "re-init", "random mask", "one-shot")} for i in levels}).round(1)
+display(by_level)
 display(Markdown(
-    f"From {100 * deep:.0f}% of the weights down, IMP's tickets are ahead of their re-initialisations by "
-    f"**{vs_reinit.mean():.1f} points** on average (per seed: {vs_reinit.min():.1f} to {vs_reinit.max():.1f}), "
-    f"of random masks by **{vs_random.mean():.1f}** ({vs_random.min():.1f} to {vs_random.max():.1f}), and "
-    f"of one-shot pruning by **{vs_one_shot.mean():.1f}** ({vs_one_shot.min():.1f} to {vs_one_shot.max():.1f}). "
-    f"At {100 * x[at]:.1f}% of the weights, for instance: IMP {row_at['IMP']:.1f}%, re-init "
-    f"{row_at['re-init']:.1f}%, random mask {row_at['random mask']:.1f}%, one-shot {row_at['one-shot']:.1f}%. "
+    f"Averaged for each seed over the rounds from {100 * deep:.0f}% of the weights down to its ticket "
+    f"(the sparsest round that passes on validation), IMP's tickets are ahead of their re-initialisations "
+    f"by **{vs_reinit.mean():.1f} points** (per seed: {vs_reinit.min():.1f} to {vs_reinit.max():.1f}), of "
+    f"random masks by **{vs_random.mean():.1f}** ({vs_random.min():.1f} to {vs_random.max():.1f}), and of "
+    f"one-shot pruning by **{vs_one_shot.mean():.1f}** ({vs_one_shot.min():.1f} to {vs_one_shot.max():.1f}). "
+    "The table gives single levels: the gaps widen as the weights thin out. Past the tickets, where IMP "
+    "itself falls below the threshold and units start to die, every method degrades and the ordering "
+    "gets noisy, so we do not draw conclusions there. "
     + sh.when(min(vs_reinit.mean(), vs_random.mean()) >= 2,
-              "Both halves of the ticket matter: the mask alone (re-init) and the starting values alone "
-              "(random mask) each lose most of the advantage. ")
-    + sh.when(abs(row_at["IMP"] - row_at["re-init"]) > abs(100 * (early["IMP"][1][:, 1] - early["re-init"][1][:, 1]).mean()),
+              "Both halves of the ticket matter: keeping the mask but not θ₀ (re-init), or θ₀ but not the "
+              "mask (random mask), loses a large part of the advantage. ")
+    + sh.when(abs(100 * (early["IMP"][1][:, 1] - early["re-init"][1][:, 1]).mean()) < 1,
               "Near the dense end the controls do about as well as IMP, as in the paper: with most "
               "weights left, any reasonable subnetwork trains.")))
 
@@ -276,10 +288,10 @@ display(Markdown(
 
 # %%
 both = [(f"IMP, {NAMES[cfg.schedule]}", *early["IMP"], 2, "o"), (f"IMP, {NAMES[other]}", *early[f"IMP ({other})"], 0, "s")]
-schedule_gap = 100 * L.gap(early, "IMP", f"IMP ({other})", deep)
+schedule_gap = pd.Series(100 * L.gap(early, "IMP", f"IMP ({other})", deep, ticket_round), index=cfg.seeds)
 fig = plots.remaining_plot(both, "test accuracy at early stop", ylim=(0, 90), threshold=cfg.threshold,
     title=f"In a {sh.describe(cfg.hidden)} network, {SHORT[cfg.schedule if schedule_gap.mean() >= 0 else other]} "
-          f"IMP ends {abs(schedule_gap.mean()):.0f} points ahead at {100 * deep:.0f}% of the weights or fewer")
+          f"IMP ends {abs(schedule_gap.mean()):.0f} points ahead, from {100 * deep:.0f}% of the weights to the tickets")
 plots.save(fig, "imp_schedules.png")
 plt.show()
 
@@ -295,7 +307,7 @@ display(Markdown(
     f"{lw[f'kept {smallest}'].mean().iloc[-1]:.0f} of them after {cfg.rounds} rounds"
     + (f"; hidden units lose every input or output and go dead (by round {gone}, on average all but "
        f"two of the {sum(cfg.hidden)})" if gone is not None else "")
-    + f". From {100 * deep:.0f}% of the weights down, the {SHORT[other]} schedule ends "
+    + f". From {100 * deep:.0f}% of the weights down to each ticket, the {SHORT[other]} schedule ends "
     f"{abs(schedule_gap.mean()):.0f} points {'below' if schedule_gap.mean() > 0 else 'above'} the "
     f"{SHORT[cfg.schedule]} one on average. "
     + ("Global pruning protects the small layers automatically, which is why the post's choice works "
@@ -341,28 +353,34 @@ if per_kind:
         f"on the test set. "
         + sh.when(four_x.min() > 0 and reached.any(), "The post's conclusion holds on average but not as "
                   "a rule for every network: \"fails to hit the accuracy goal\" is true of the typical "
-                  "re-initialisation, not of all of them.")
+                  "re-initialisation, not of all of them. ")
         + sh.when(four_x.min() > 0 and not reached.any(), "No re-initialisation reaches the goal, as the "
-                  "post found.")))
+                  "post found. ")
+        + sh.when(len(per_kind["ticket"]) and (per_kind["ticket"].test_acc < cfg.threshold).any(),
+                  f"Note that {int((per_kind['ticket'].test_acc < cfg.threshold).sum())} of the "
+                  f"{len(per_kind['ticket'])} tickets themselves ended below {100 * cfg.threshold:.0f}% on the "
+                  "test set: they were chosen on validation accuracy, and a ticket at the edge can "
+                  "land on either side of the line on other images, as the post's 80.09% nearly did.")))
 
 # %% [markdown]
 # ## What these results claim
 #
-# Each claim is a statistic over seeds with a margin well inside what we measured across seeds and
-# across floating-point paths (see notebook 01). `make test` reruns this notebook with other seeds on
-# another arithmetic path and checks every one.
+# Each claim is a statistic over seeds, with a margin well inside the spread we measured across seeds.
+# `make test` reruns this notebook with three other seeds on another floating-point path (see notebook
+# 01) and checks every one; its executed copy is kept in `test-artifacts/notebook-runs/`.
 
 # %%
 n = len(cfg.seeds)
 findings = [
     (np.median(100 * sparsest.sparsity) >= 89 if len(sparsest) else False,
      "the median seed's ticket (sparsest passing) is at least 89% sparse"),
-    (vs_reinit.mean() >= 5 and (vs_reinit >= 2).sum() >= n - 1,
-     "at 30% of the weights or fewer, tickets beat re-initialisations by 5+ points on average, 2+ for all seeds but one"),
-    (vs_random.mean() >= 5 and (vs_random >= 2).sum() >= n - 1,
-     "at 30% of the weights or fewer, tickets beat random masks by 5+ points on average, 2+ for all seeds but one"),
-    (vs_one_shot.mean() >= 4, "at 30% of the weights or fewer, IMP beats one-shot prune-rewind-retrain by 4+ points on average"),
-    (schedule_gap.mean() >= 10, "at 30% of the weights or fewer, global IMP beats the layer-wise schedule by 10+ points"),
+    (vs_reinit.mean() >= 2 and (vs_reinit > 0).sum() >= n - 1,
+     "from 30% of the weights to the ticket, tickets beat re-initialisations by 2+ points on average, and for all seeds but one"),
+    (vs_random.mean() >= 2 and (vs_random > 0).sum() >= n - 1,
+     "from 30% of the weights to the ticket, tickets beat random masks by 2+ points on average, and for all seeds but one"),
+    (vs_one_shot.mean() >= 0.5 and (vs_one_shot > 0).sum() >= n - 1,
+     "from 30% of the weights to the ticket, IMP beats one-shot prune-rewind-retrain on average, and for all seeds but one"),
+    (schedule_gap.mean() >= 10, "from 30% of the weights to the ticket, global IMP beats the layer-wise schedule by 10+ points"),
     (len(four_x) > 0 and four_x.mean() >= 2 and (four_x > 0).sum() >= n - 1,
      "with 4x training, tickets beat their re-initialisations by 2+ points on average, for all seeds but one"),
     (late >= 0.8 * total_steps, "down to 21% of the weights, the median early stop comes after 80% of training"),
@@ -403,14 +421,15 @@ pd.DataFrame({"seed": post.seed.astype(int), "ticket size k": post.kept.astype(i
 c_1000_100 = comb.comb_exact(1000, 100)
 rows = [
     (f"C({N}, 544)", "10^1089", f"10^{comb.log10_exact(exact):.1f}"),
-    ("C(1000, 100), 'basically' the same", "about 10^1000", f"10^{comb.log10_exact(c_1000_100):.1f} ({comb.digits(c_1000_100)} digits)"),
+    ("C(1000, 100)", "'basically' the ticket count", f"10^{comb.log10_exact(c_1000_100):.1f} ({comb.digits(c_1000_100)} digits)"),
     ("C(10^12, 10^9), a large language model", "off the scale", f"10^{comb.log10_comb(10**12, 10**9):.4g} (log-gamma)"),
     ("subnetworks per atom, 10^80 atoms", "10^900 (using 10^100 atoms)", f"10^{comb.log10_exact(exact) - 80:.0f}"),
 ]
 print(pd.DataFrame(rows, columns=["quantity", "the post says", "computed"]).to_string(index=False))
 
 # %% [markdown]
-# C(1,000, 100) is nowhere near the ticket count: it is about 10^140, not 10^1,000. And the observable
+# The post calls its count "basically 1,000 choose 100", but C(1,000, 100) is about 10^140, nowhere
+# near 10^1,089 or the true 10^804. And the observable
 # universe is usually estimated at about 10^80 atoms, not 10^100, which makes the per-atom figure about
 # 10^724 rather than 10^900.
 #
@@ -462,9 +481,9 @@ bullets = [
     + (f"On validation accuracy, the post's rule finds tickets {100 * post.sparsity.min():.0f}-"
        f"{100 * post.sparsity.max():.0f}% sparse; the post's 544-weight ticket is the eleventh round of "
        f"the same schedule, one draw from such a range." if len(post) else "No seed found a ticket."),
-    f"From {100 * deep:.0f}% of the weights down, the tickets end {lead(vs_reinit.mean())} re-initialisations "
-    f"of their masks, {lead(vs_random.mean())} random masks and {lead(vs_one_shot.mean())} one-shot pruning "
-    f"(test accuracy at early stop, means over seeds).",
+    f"From {100 * deep:.0f}% of the weights down to each seed's ticket, IMP ends {lead(vs_reinit.mean())} "
+    f"re-initialisations of its masks, {lead(vs_random.mean())} random masks and {lead(vs_one_shot.mean())} "
+    f"one-shot pruning (test accuracy at early stop, means over seeds).",
     (f"With {cfg.control_epochs / cfg.epochs:g}x the training, re-initialised tickets end "
      f"{four_x.mean():.1f} points below their tickets on average; {int(reached.sum())} of {len(reached)} "
      f"still pass the threshold." if len(four_x) else "There was no ticket to train longer."),
@@ -473,7 +492,7 @@ bullets = [
      else f"The median early-stop iteration is at {100 * late / total_steps:.0f}% of training."),
     f"The {SHORT[other]} schedule ends {abs(schedule_gap.mean()):.0f} points "
     f"{'below' if schedule_gap.mean() > 0 else 'above'} the {SHORT[cfg.schedule]} one from {100 * deep:.0f}% of "
-    f"the weights down.",
+    f"the weights down to the tickets.",
     f"The count of possible tickets is exactly a {comb.digits(exact)}-digit number, about "
     f"10^{comb.log10_exact(exact):.0f}, not 10^1,089.",
 ]

@@ -7,7 +7,7 @@ import torch
 from .checkpoint import (CheckpointMismatch, load_checkpoint, pack_runs, pack_states,
                          reuse_or_compute, save_checkpoint, unpack_runs, unpack_states)
 from .config import DEFAULTS
-from .data import load_fashion_mnist
+from .data import data_name, load_fashion_mnist
 from .model import theta0 as make_theta0
 from .train import train_many
 
@@ -20,9 +20,10 @@ class Baseline(NamedTuple):
     seconds: float      # how long the training took when it ran
 
 
-def baseline_key(cfg):
-    """The settings that identify a baseline checkpoint."""
-    return {"kind": "baseline", "seeds": list(cfg.seeds), **cfg.training()}
+def baseline_key(cfg, data=None):
+    """The settings (and data) that identify a baseline checkpoint."""
+    return {"kind": "baseline", "seeds": list(cfg.seeds), **cfg.training(),
+            "data": data_name(data, cfg)}
 
 
 def trained_baseline(cfg=DEFAULTS, data=None, reuse=None, progress=True, path=None):
@@ -31,7 +32,7 @@ def trained_baseline(cfg=DEFAULTS, data=None, reuse=None, progress=True, path=No
 
     reuse=False (or $SPARSE_RECOMPUTE) trains afresh; path overrides where to look and write.
     """
-    key = baseline_key(cfg)
+    key = baseline_key(cfg, data)
 
     def compute():
         """Train the dense models from θ₀."""
@@ -48,13 +49,13 @@ def trained_baseline(cfg=DEFAULTS, data=None, reuse=None, progress=True, path=No
                                       **pack_runs("trained", b.runs),
                                       "seconds": torch.tensor(b.seconds, dtype=torch.float64)})
 
-    return reuse_or_compute("baseline", key, lambda p: read_baseline(p, cfg), compute, write,
+    return reuse_or_compute("baseline", key, lambda p: read_baseline(p, cfg, key), compute, write,
                             reuse, path)
 
 
-def read_baseline(path, cfg):
+def read_baseline(path, cfg, key):
     """A Baseline from its checkpoint, after checking what can be checked."""
-    _, tensors, _ = load_checkpoint(path, baseline_key(cfg))
+    _, tensors, _ = load_checkpoint(path, key)
     try:
         theta0, runs = unpack_states("theta0", tensors), unpack_runs("trained", tensors)
     except (KeyError, ValueError, IndexError) as err:

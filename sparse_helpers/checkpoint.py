@@ -98,19 +98,25 @@ def read_metadata(path):
         with safe_open(str(path), framework="pt") as f:
             return f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as err:
-        raise CheckpointMismatch(f"{path} is not a readable checkpoint ({err}); delete it and "
-                                 f"rerun the notebook that makes it") from err
+        what = "a folder, not a checkpoint file" if Path(path).is_dir() else "not a readable checkpoint"
+        raise CheckpointMismatch(f"{path} is {what} ({err}); pass the path of a .safetensors "
+                                 f"file, or delete this one and rerun the notebook that makes it") from err
 
 
 def load_checkpoint(path, expected=None):
     """(config, tensors, tables) from a checkpoint; with `expected`, refuse another config."""
     meta = read_metadata(path)
-    config = json.loads(meta.get("config", "null"))
+    try:
+        config = json.loads(meta.get("config", "null"))
+    except ValueError as err:
+        raise CheckpointMismatch(f"{path} holds an unreadable config ({err}); delete it") from err
     if expected is not None and config != keyed(expected):
         expected = keyed(expected)
-        keys = sorted(set(config or {}) | set(expected))
-        diff = [f"{k}: checkpoint has {(config or {}).get(k)!r}, wanted {expected.get(k)!r}"
-                for k in keys if (config or {}).get(k) != expected.get(k)]
+        if not isinstance(config, dict):
+            raise CheckpointMismatch(f"{path} holds no config of settings; delete it")
+        keys = sorted(set(config) | set(expected), key=str)
+        diff = [f"{k}: checkpoint has {config.get(k)!r}, wanted {expected.get(k)!r}"
+                for k in keys if config.get(k) != expected.get(k)]
         raise CheckpointMismatch(f"{path} was made with another config:\n  " + "\n  ".join(diff))
     try:
         tensors = load_file(str(path))

@@ -2,16 +2,24 @@
 import math
 from fractions import Fraction
 
+from .validate import as_int
+
 POCKETS = 37  # a European roulette wheel: 0 to 36
+
+
+def as_count(value, name):
+    """A whole number >= 0 (numpy ints too), or a ValueError."""
+    return as_int(value, name, minimum=0, example=544)
 
 
 def comb_exact(n, k):
     """C(n, k) as an exact Python integer."""
-    return math.comb(n, k)
+    return math.comb(as_count(n, "n"), as_count(k, "k"))
 
 
 def digits(x):
-    """The number of decimal digits of a positive integer, however large (no str() limit)."""
+    """The number of decimal digits of a whole number >= 0, however large (no str() limit)."""
+    x = as_count(x, "x")
     d = max(1, int(x.bit_length() * math.log10(2)))
     while 10 ** d <= x:
         d += 1
@@ -27,24 +35,27 @@ def log10_exact(x):
 
 def log10_comb(n, k):
     """log10 C(n, k) from the log-gamma function, for n too large for an exact count."""
+    n, k = as_count(n, "n"), as_count(k, "k")
+    if k > n:
+        raise ValueError(f"k must be at most n for log10 C(n, k) (C is 0 then); got n={n}, k={k}")
     return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(10)
 
 
 def head_and_tail(x, n=30, tail=10):
     """The first n and the last `tail` digits of a big integer, as strings."""
-    d = digits(x)
+    d, x = digits(x), int(x)
     head = str(x // 10 ** max(d - n, 0))
     return head, str(x % 10 ** tail).zfill(min(tail, d))
 
 
 def p_hit_distinct(balls, pockets=POCKETS):
     """Chance that one of `balls` balls in one spin lands on your number (distinct pockets)."""
-    return Fraction(min(balls, pockets), pockets)
+    return Fraction(min(as_count(balls, "balls"), pockets), pockets)
 
 
 def p_never(spins, pockets=POCKETS):
     """Exact chance of never winning in `spins` independent spins on one number."""
-    return Fraction(pockets - 1, pockets) ** spins
+    return Fraction(pockets - 1, pockets) ** as_count(spins, "spins")
 
 
 def p_hit_any(spins, pockets=POCKETS):
@@ -54,4 +65,6 @@ def p_hit_any(spins, pockets=POCKETS):
 
 def one_in(p):
     """N such that p is '1 in N', rounded to the nearest whole number (p an exact Fraction)."""
+    if not 0 < p <= 1:
+        raise ValueError(f"p must be a probability in (0, 1] to be '1 in N'; got {p!r}")
     return round(1 / Fraction(p))

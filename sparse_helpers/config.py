@@ -6,11 +6,21 @@ optimizer, learning rate, batch size or seeds. Those are our choices (notebook 0
 import os
 from dataclasses import asdict, dataclass, fields, replace
 
-from .validate import (as_choice, as_fraction, as_hidden, as_int, as_positive, as_seeds,
+from .validate import (as_choice, as_fraction, as_hidden, as_int, as_positive, as_seed, as_seeds,
                        plain)
 
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("global", "layerwise")
+N_TRAIN = 60000  # Fashion-MNIST's training images, of which val_size are held out
+
+
+def threads_from_env():
+    """$SPARSE_THREADS as a whole number (0, the default, picks by stack size)."""
+    text = os.environ.get("SPARSE_THREADS", "0").strip() or "0"
+    if not text.isdigit():
+        raise ValueError(f"SPARSE_THREADS must be a whole number of CPU threads (0 = automatic); "
+                         f"got {text!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class Config:
     reinits: int = 2                  # random re-initialisations per mask in the controls
     control_epochs: int = 40          # the post's 4x training at the ticket
     checks_per_epoch: int = 5         # validation-loss checks per epoch, for early stopping
-    threads: int = int(os.environ.get("SPARSE_THREADS", "0"))  # CPU threads; 0 = by stack size
+    threads: int = threads_from_env()  # CPU threads ($SPARSE_THREADS); 0 = by stack size
 
     def __post_init__(self):
         for name, value in self.checked().items():
@@ -49,8 +59,9 @@ class Config:
             "optimizer": as_choice(self.optimizer, "optimizer", OPTIMIZERS),
             "momentum": as_fraction(self.momentum, "momentum", example=0.9),
             "seeds": as_seeds(self.seeds),
-            "val_size": as_int(self.val_size, "val_size", minimum=0, example=5000),
-            "split_seed": as_int(self.split_seed, "split_seed", minimum=0, example=0),
+            "val_size": as_int(self.val_size, "val_size", minimum=0, example=5000,
+                               maximum=N_TRAIN - 1),
+            "split_seed": as_seed(self.split_seed, "split_seed"),
             "prune_rate": as_fraction(self.prune_rate, "prune_rate", low_open=True),
             "output_rate": as_fraction(self.output_rate, "output_rate", low_open=True,
                                        example=0.1),

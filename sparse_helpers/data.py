@@ -11,7 +11,7 @@ import torch
 
 from .config import DEFAULTS
 from .paths import REPO_ROOT
-from .validate import as_int
+from .validate import as_int, as_seed
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -40,6 +40,17 @@ class Dataset(NamedTuple):
     test_x: torch.Tensor
     test_y: torch.Tensor
     classes: tuple
+    name: str = "unnamed"  # which data these are: checkpoints made from other data are not reused
+
+
+def fashion_name(val_size, split_seed):
+    """The name load_fashion_mnist gives the Dataset of a split."""
+    return f"fashion-mnist, val_size={val_size}, split_seed={split_seed}"
+
+
+def data_name(data, cfg):
+    """The name of data, or of the Fashion-MNIST split cfg would load when data is None."""
+    return fashion_name(cfg.val_size, cfg.split_seed) if data is None else data.name
 
 
 class RawArrays(NamedTuple):
@@ -294,7 +305,7 @@ def check_split(val_size, split_seed, n=N_TRAIN):
     if val_size >= n:
         raise ValueError(f"val_size must be below the {n:,} training images so some are left to "
                          f"train on, e.g. val_size=5000; got {val_size!r}")
-    return val_size, as_int(split_seed, "split_seed", minimum=0, example=0)
+    return val_size, as_seed(split_seed, "split_seed")
 
 
 def split_indices(val_size=DEFAULTS.val_size, split_seed=DEFAULTS.split_seed, n=N_TRAIN):
@@ -331,7 +342,7 @@ def build(raw, val_size, split_seed):
         val_y=raw.train_labels[val_idx],
         test_x=normalise(raw.test_images, mean, std),
         test_y=raw.test_labels.clone(),
-        classes=CLASSES)
+        classes=CLASSES, name=fashion_name(val_size, split_seed))
 
 
 def load_fashion_mnist(root=None, val_size=DEFAULTS.val_size, split_seed=DEFAULTS.split_seed,
@@ -353,7 +364,7 @@ def synthetic_data(n_train=512, n_val=128, n_test=256, n_features=784, n_classes
     n_val = as_int(n_val, "n_val", minimum=0, example=128)
     n_features = as_int(n_features, "n_features", minimum=1, example=784)
     n_classes = as_int(n_classes, "n_classes", minimum=2, example=10)
-    g = torch.Generator().manual_seed(as_int(seed, "seed", minimum=0, example=0))
+    g = torch.Generator().manual_seed(as_seed(seed))
     centers = torch.randn(n_classes, n_features, generator=g)
 
     def draw(n):
@@ -364,5 +375,6 @@ def synthetic_data(n_train=512, n_val=128, n_test=256, n_features=784, n_classes
     train_x, train_y = draw(n_train)
     test_x, test_y = draw(n_test)
     val_x, val_y = draw(n_val)
-    return Dataset(train_x, train_y, val_x, val_y, test_x, test_y,
-                   tuple(map(str, range(n_classes))))
+    return Dataset(train_x, train_y, val_x, val_y, test_x, test_y, tuple(map(str, range(n_classes))),
+                   f"synthetic, seed={seed}, n={n_train}/{n_val}/{n_test}, {n_features} features, "
+                   f"{n_classes} classes")

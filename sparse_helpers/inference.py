@@ -7,6 +7,7 @@ import torch
 from .model import weight_names
 from .prune import apply_masks
 from .train import num_threads
+from .validate import as_int
 
 
 def layers(state):
@@ -47,7 +48,7 @@ def predict(pairs, x):
 
 def median_seconds(fn, repeats=21, threads=1):
     """The median wall time of fn() over repeats calls on `threads` CPU threads, after a warm-up."""
-    times = []
+    times, repeats = [], as_int(repeats, "repeats", minimum=1, example=21)
     with num_threads(threads):
         fn()
         for _ in range(repeats):

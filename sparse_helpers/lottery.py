@@ -16,7 +16,7 @@ import torch
 from .checkpoint import (CheckpointMismatch, existing_checkpoint, in_layer_order,
                          load_checkpoint, reuse_or_compute, save_checkpoint)
 from .config import DEFAULTS
-from .data import load_fashion_mnist
+from .data import data_name, load_fashion_mnist
 from .model import seed_for, theta0 as make_theta0
 from .paths import recompute_requested
 from .progress import Progress
@@ -104,11 +104,11 @@ def run(cfg=DEFAULTS, data=None, controls=True, reuse=None, progress=True):
     From this config's checkpoint when one passes its checks (a run with controls also serves
     one without); reuse=False (or $SPARSE_RECOMPUTE) runs afresh.
     """
-    key = lottery_key(cfg, controls)
-    fuller = None if controls else existing_checkpoint("lottery", lottery_key(cfg, True))
+    key = lottery_key(cfg, controls, data)
+    fuller = None if controls else existing_checkpoint("lottery", lottery_key(cfg, True, data))
     if fuller and reuse is not False and not recompute_requested():
         try:
-            return read_lottery(fuller, cfg, lottery_key(cfg, True))
+            return read_lottery(fuller, cfg, lottery_key(cfg, True, data))
         except CheckpointMismatch as err:
             print(f"Not reusing {fuller.name}: {err}")
     return reuse_or_compute("lottery", key, lambda p: read_lottery(p, cfg, key),
@@ -214,9 +214,20 @@ def ticket_comparison(lot, tickets, data=None, reuse=None, progress=True):
 
     tickets: one row per seed with a 'round' column (seeds without a ticket are skipped).
     """
-    cfg = lot.config
-    rounds = {int(t.seed): int(t.round) for t in tickets.dropna(subset=["round"]).itertuples()}
-    key = {**lottery_key(cfg, True), "kind": "tickets", "control_epochs": cfg.control_epochs,
+    cfg, chosen = lot.config, tickets.dropna(subset=["round"])
+    if chosen.seed.duplicated().any():
+        raise ValueError("tickets must hold one row per seed; pick one rule first, e.g. "
+                         "tickets.query(\"rule == 'post'\")")
+    rounds = {}
+    for t in chosen.itertuples():
+        if not (float(t.seed).is_integer() and float(t.round).is_integer()):
+            raise ValueError(f"ticket seeds and rounds must be whole numbers; got seed {t.seed}, "
+                             f"round {t.round}")
+        rounds[int(t.seed)] = int(t.round)
+    missing = sorted(k for k in rounds.items() if k not in lot.masks)
+    if missing:
+        raise ValueError(f"no IMP masks for (seed, round) {missing}: tickets must come from this lottery")
+    key = {**lottery_key(cfg, True, data), "kind": "tickets", "control_epochs": cfg.control_epochs,
            "tickets": {str(k): v for k, v in sorted(rounds.items())}}
 
     def compute():
@@ -246,11 +257,11 @@ def read_table(path, key, name):
     return tables[name]
 
 
-def lottery_key(cfg, controls):
-    """The settings that identify a lottery checkpoint."""
+def lottery_key(cfg, controls, data=None):
+    """The settings (and data) that identify a lottery checkpoint."""
     keys = ("prune_rate", "output_rate", "schedule", "rounds", "reinits", "checks_per_epoch")
     return {"kind": "lottery", "controls": controls, "seeds": list(cfg.seeds),
-            **cfg.training(), **{k: getattr(cfg, k) for k in keys}}
+            **cfg.training(), **{k: getattr(cfg, k) for k in keys}, "data": data_name(data, cfg)}
 
 
 def save_lottery(lot, path, key):
@@ -305,12 +316,22 @@ def summary(lot, value="test_acc"):
     return table
 
 
-def gap(curves, a, b, max_remaining=1.0):
+def gap(curves, a, b, max_remaining=1.0, until=None):
     """Per seed: the mean of curve a minus curve b over the rounds with at most max_remaining
-    of the weights left (curves as per_seed returns them)."""
+    of the weights left, up to round until[seed index] if given (nan where that is None).
+
+    curves as per_seed returns them; until is typically each seed's ticket round.
+    """
     x, ya = curves[a]
-    cols = np.asarray(x) <= max_remaining + 1e-9
-    return (ya[:, cols] - curves[b][1][:, cols]).mean(axis=1)
+    yb, first = curves[b][1], int(np.argmax(np.asarray(x) <= max_remaining + 1e-9))
+    out = []
+    for i, end in enumerate([len(x) - 1] * len(ya) if until is None else until):
+        if end is None or np.isnan(end):
+            out.append(np.nan)
+            continue
+        cols = slice(first, max(first, int(end)) + 1)
+        out.append((ya[i, cols] - yb[i, cols]).mean())
+    return np.array(out)
 
 
 def last_round_at(curves, name, floor):

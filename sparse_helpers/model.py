@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from .config import DEFAULTS
-from .validate import as_hidden, as_int
+from .validate import as_hidden, as_seed
 
 IMAGE_SIDE, N_CLASSES = 28, 10
 N_INPUTS = IMAGE_SIDE * IMAGE_SIDE
@@ -12,7 +12,7 @@ N_INPUTS = IMAGE_SIDE * IMAGE_SIDE
 
 def make_mlp(hidden=DEFAULTS.hidden, seed=0):
     """A 784-hidden...-10 ReLU MLP whose initial weights depend only on seed."""
-    hidden, seed = as_hidden(hidden), as_int(seed, "seed", minimum=0, example=0)
+    hidden, seed = as_hidden(hidden), as_seed(seed)
     sizes = (N_INPUTS, *hidden, N_CLASSES)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -34,7 +34,8 @@ def seed_for(*parts):
 
 def weight_names(state):
     """Names of the weight matrices (not biases) in a state dict, input layer first."""
-    return [name for name, t in state.items() if name.endswith("weight") and t.dim() == 2]
+    names = [name for name, t in state.items() if name.endswith("weight") and t.dim() == 2]
+    return sorted(names, key=lambda n: int(n.split(".")[0]) if n.split(".")[0].isdigit() else 0)
 
 
 def hidden_sizes(state):

@@ -20,7 +20,7 @@ from .model import seed_for, theta0 as make_theta0
 from .progress import Progress
 from .prune import dead_units, even_counts, kept, random_masks, uniform_counts
 from .train import train_many
-from .validate import as_int
+from .validate import as_int, as_list
 
 WAYS = ("IMP's layer counts", "even per layer", "uniform over weights")
 
@@ -42,6 +42,12 @@ def layer_counts(masks):
 def draws(lot, rounds, per_level, seeds):
     """per_level masks per (level, way), cycling over seeds so each seed gets its share."""
     per_level = as_int(per_level, "masks per level", minimum=1, example=24)
+    rounds, seeds = as_list(rounds, "rounds", "[3, 5, 7]"), as_list(seeds, "seeds", "[0, 1, 2]")
+    missing = sorted({(s, r) for r in rounds for s in seeds} - set(lot.masks))
+    if not rounds or not seeds or missing:
+        raise ValueError(f"rounds and seeds must be non-empty and come from the lottery's IMP runs "
+                         f"(rounds 0-{lot.config.rounds}, seeds {list(lot.config.seeds)}); got rounds "
+                         f"{rounds}, seeds {seeds}")
     out = []
     for r in rounds:
         for w, way in enumerate(WAYS):
@@ -86,6 +92,8 @@ def imp_at(lot, rounds):
 
 def wilson(wins, n, z=1.96):
     """The Wilson score interval (95% for z=1.96) of a success rate wins/n."""
+    n = as_int(n, "n", minimum=0, example=24)
+    wins = as_int(wins, "wins", minimum=0, maximum=n, example=0)
     if n == 0:
         return (0.0, 1.0)
     p = wins / n
@@ -105,16 +113,16 @@ def win_rates(table, threshold, by=("round", "way")):
     return pd.DataFrame(rows)
 
 
-def odds_key(lot, rounds, per_level, seeds):
-    """The settings that identify a measurement of winning odds."""
-    return {**lottery_key(lot.config, True), "kind": "odds", "levels": list(rounds),
+def odds_key(lot, rounds, per_level, seeds, data=None):
+    """The settings (and data) that identify a measurement of winning odds."""
+    return {**lottery_key(lot.config, True, data), "kind": "odds", "levels": list(rounds),
             "per_level": per_level, "odds_seeds": list(seeds)}
 
 
 def measure(lot, rounds, per_level, seeds, data=None, reuse=None, progress=True):
     """Draw and train the random masks (see draws); (table, model-epochs per second), from this
     setting's checkpoint when one exists and reuse allows."""
-    cfg, key = lot.config, odds_key(lot, rounds, per_level, seeds)
+    cfg, key = lot.config, odds_key(lot, rounds, per_level, seeds, data)
 
     def compute():
         """Draw and train every mask."""
@@ -146,8 +154,10 @@ def expected_seconds(n_levels, per_level, epochs, speed):
 
 def winners_range(low, high, log10_count):
     """'10^a to 10^b' winners for a win-rate interval [low, high] of log10_count subnetworks."""
-    top = f"10^{log10_count + math.log10(high):.0f}" if high > 0 else "0"
-    return f"10^{log10_count + math.log10(low):.0f} to {top}" if low > 0 else f"fewer than {top}"
+    if high <= 0:
+        return "none"
+    top = f"10^{log10_count + math.log10(high):.0f}"
+    return f"10^{log10_count + math.log10(low):.0f} to {top}" if low > 0 else f"up to {top}"
 
 
 def dead_unit_rates(table, threshold):

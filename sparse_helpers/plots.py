@@ -167,7 +167,7 @@ def layer_sparsity(tables, title):
         total = tables[0][col].iloc[0]
         band(ax, x, [100 * (1 - t[col].to_numpy() / total) for t in tables],
              f"layer {col[5:]} ({total} weights)", palette()[i])
-    ax.plot([0, 100], [0, 100], ":", color="0.5", label="every layer equal")
+    ax.plot([0, 100], [0, 100], "--", color="0.2", lw=1, zorder=5, label="every layer equal")
     ax.set(xlabel="overall sparsity", ylabel="sparsity of the layer", title=title)
     percent_axis(ax), percent_axis(ax, "x")
     legend(ax, len(tables))
@@ -175,14 +175,14 @@ def layer_sparsity(tables, title):
 
 
 def lottery_results(sparsity, imp_acc, oneshot, threshold, title):
-    """The post's figure: IMP's accuracy per round against sparsity, with one-shot pruning.
+    """The post's figure: IMP's accuracy per round against sparsity, with pruning alone.
 
     sparsity: IMP's sparsity per round (fractions); imp_acc: seeds x rounds test accuracies;
     oneshot: one no-retraining sweep table per seed.
     """
     fig, ax = plt.subplots(figsize=(7, 4.2))
     band(ax, 100 * oneshot[0].sparsity.to_numpy(), [100 * t.accuracy for t in oneshot],
-         "one-shot pruning, no retraining", palette()[0])
+         "pruning without retraining", palette()[0])
     band(ax, 100 * np.asarray(sparsity), 100 * np.asarray(imp_acc),
          "IMP with rewind to θ₀", palette()[2], marker="o")
     threshold_line(ax, threshold)
@@ -209,7 +209,7 @@ def remaining_plot(curves, ylabel, title, threshold=None, percent_y=True, ylim=N
     ax.set_xlim(105, 100 * min(min(c[1]) for c in curves) / 1.1)
     ticks = [100, 51.2, 21, 10.7, 5.5, 2.8, 1.4]
     ax.set_xticks([t for t in ticks if t >= 100 * min(min(c[1]) for c in curves) / 1.1])
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}%"))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.2g}%"))
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set(xlabel="weights remaining (log scale)", ylabel=ylabel, title=title)
     if ylim:
@@ -261,7 +261,7 @@ def log_remaining_axis(ax, remaining):
     ax.set_xlabel("weights remaining (log scale)")
 
 
-def winning_odds(rates, imp_rates, title):
+def winning_odds(rates, imp_rates, title, threshold):
     """The share of masks that win at each level, with Wilson 95% intervals, per way of drawing.
 
     rates, imp_rates: win_rates tables with a 'remaining' column (fractions).
@@ -275,7 +275,7 @@ def winning_odds(rates, imp_rates, title):
         ax.errorbar(x, 100 * g.rate, yerr=err, marker="os^D"[i % 4], ms=5, capsize=3,
                     color=palette()[[0, 1, 4, 2][i % 4]], label=f"{way} (n={g.n.iloc[0]})")
     log_remaining_axis(ax, sorted(set(rates.remaining.round(4)), reverse=True))
-    ax.set(ylabel="masks that win", title=title, ylim=(-3, 103))
+    ax.set(ylabel=f"masks that win (validation ≥ {100 * threshold:.0f}%)", title=title, ylim=(-3, 103))
     percent_axis(ax)
     ax.legend(title="bars: Wilson 95% intervals", fontsize=9, title_fontsize=9,
               loc="upper left", bbox_to_anchor=(1.01, 1))

@@ -5,12 +5,12 @@ import torch
 from .config import DEFAULTS
 from .model import IMAGE_SIDE, all_weights, layer_label, weight_names
 from .stack import stack_states, stacked_eval
-from .validate import as_fraction, as_int, as_mask, as_masks
+from .validate import as_counts, as_fraction, as_int, as_list, as_mask, as_masks, as_seed, as_state
 
 
 def dense_masks(state):
     """All-ones masks, one per weight matrix: nothing pruned."""
-    return {n: torch.ones_like(state[n]) for n in weight_names(state)}
+    return {n: torch.ones_like(state[n]) for n in weight_names(as_state(state))}
 
 
 def magnitude_threshold(values, fraction):
@@ -33,8 +33,9 @@ def global_masks(state, sparsity, masks=None):
 
 def layerwise_masks(state, rates, masks=None):
     """Masks pruning each layer's own share of its unmasked weights (one rate, or one per layer)."""
-    names = weight_names(state)
-    rates = [rates] * len(names) if not isinstance(rates, (list, tuple)) else list(rates)
+    names = weight_names(as_state(state))
+    many = hasattr(rates, "__iter__") and not isinstance(rates, (str, bytes))
+    rates = as_list(rates, "rates", "[0.2, 0.2, 0.1]") if many else [rates] * len(names)
     if len(rates) != len(names):
         raise ValueError(f"got {len(rates)} rates for {len(names)} weight matrices")
     masks = as_masks(masks, state) or dense_masks(state)
@@ -58,32 +59,37 @@ def next_masks(state, masks, cfg=DEFAULTS):
     return layerwise_masks(state, schedule_rates(state, cfg), masks)
 
 
+def layer_sizes(state):
+    """The number of weights in each weight matrix, input layer first."""
+    return [state[n].numel() for n in weight_names(as_state(state))]
+
+
 def top_masks(state, counts):
     """Masks keeping the counts[i] largest |w| of each layer (one-shot, same per-layer sizes)."""
     out = {}
-    for n, k in zip(weight_names(state), counts):
+    for n, k in zip(weight_names(state), as_counts(counts, layer_sizes(state))):
         w = state[n].abs().flatten()
         keep = torch.zeros_like(w)
-        keep[w.topk(as_int(k, "kept count", minimum=0)).indices] = 1
+        keep[w.topk(k).indices] = 1
         out[n] = keep.view_as(state[n])
     return out
 
 
 def global_top_masks(state, k):
     """Masks keeping the k largest |w| across all layers."""
+    sizes = layer_sizes(state)
     w = all_weights(state).abs()
     keep = torch.zeros_like(w)
-    keep[w.topk(as_int(k, "kept count", minimum=0)).indices] = 1
-    sizes = [state[n].numel() for n in weight_names(state)]
+    keep[w.topk(as_int(k, "kept count", minimum=0, maximum=len(w))).indices] = 1
     return {n: part.view_as(state[n]) for n, part in zip(weight_names(state), keep.split(sizes))}
 
 
 def random_masks(state, counts, seed=0):
     """Random masks keeping counts[i] weights of each layer, drawn from seed."""
-    g, out = torch.Generator().manual_seed(seed), {}
-    for n, k in zip(weight_names(state), counts):
+    g, out = torch.Generator().manual_seed(as_seed(seed)), {}
+    for n, k in zip(weight_names(state), as_counts(counts, layer_sizes(state))):
         keep = torch.zeros(state[n].numel())
-        keep[torch.randperm(state[n].numel(), generator=g)[: as_int(k, "kept count", 0)]] = 1
+        keep[torch.randperm(state[n].numel(), generator=g)[:k]] = 1
         out[n] = keep.view_as(state[n])
     return out
 
@@ -94,16 +100,22 @@ def random_masks_like(masks, seed=0):
 
 
 def even_counts(state, kept_total):
-    """Per-layer counts that keep the same share of every layer, kept_total in all."""
-    sizes = [state[n].numel() for n in weight_names(state)]
-    share = kept_total / sum(sizes)
-    return [round(share * s) for s in sizes]
+    """Per-layer counts that keep the same share of every layer and add up to kept_total
+    (largest remainders rounded up)."""
+    sizes = layer_sizes(state)
+    kept_total = as_int(kept_total, "kept_total", minimum=0, maximum=sum(sizes))
+    exact = [kept_total * s / sum(sizes) for s in sizes]
+    counts = [int(e) for e in exact]
+    for i in sorted(range(len(sizes)), key=lambda i: counts[i] - exact[i])[: kept_total - sum(counts)]:
+        counts[i] += 1
+    return counts
 
 
 def uniform_counts(state, kept_total, seed=0):
     """Per-layer counts of kept_total weights drawn uniformly from all weights."""
-    sizes = [state[n].numel() for n in weight_names(state)]
-    g = torch.Generator().manual_seed(seed)
+    sizes = layer_sizes(state)
+    kept_total = as_int(kept_total, "kept_total", minimum=0, maximum=sum(sizes))
+    g = torch.Generator().manual_seed(as_seed(seed))
     layer = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes))
     picked = layer[torch.randperm(len(layer), generator=g)[:kept_total]]
     return torch.bincount(picked, minlength=len(sizes)).tolist()
@@ -127,7 +139,10 @@ def kept(masks):
 
 def sparsity_of(masks):
     """The fraction of weights the masks remove."""
-    return 1 - kept(masks) / sum(m.numel() for m in masks.values())
+    total = sum(m.numel() for m in masks.values())
+    if not total:
+        raise ValueError("masks must hold at least one weight matrix; got none")
+    return 1 - kept(masks) / total
 
 
 def kept_per_layer(state, masks):
@@ -137,7 +152,10 @@ def kept_per_layer(state, masks):
 
 def dead_units(masks):
     """Hidden units on no surviving input-to-output path, per hidden layer: a list of counts."""
-    mats = [m > 0 for m in checked(masks).values()]  # (out, in) each, input layer first
+    masks = checked(masks)
+    mats = [masks[n] > 0 for n in weight_names(masks)]  # (out, in) each, input layer first
+    if not mats or any(a.shape[0] != b.shape[1] for a, b in zip(mats, mats[1:])):
+        raise ValueError("dead_units needs the masks of every weight matrix of one MLP, input layer first")
     live_in = [torch.ones(mats[0].shape[1], dtype=torch.bool)]
     for m in mats:
         live_in.append((m & live_in[-1]).any(1))
@@ -157,6 +175,9 @@ def sweep(state, data, sparsities, how="global"):
     """One-shot pruning at each sparsity, no retraining: a table with the post's columns."""
     if how not in ("global", "layerwise"):
         raise ValueError(f"how must be 'global' or 'layerwise', got {how!r}")
+    sparsities = as_list(sparsities, "sparsities", "[0.1, 0.5, 0.9]")
+    if not sparsities:
+        raise ValueError("sparsities must hold at least one sparsity, e.g. [0.1, 0.5, 0.9]")
     masks = [global_masks(state, s) if how == "global" else layerwise_masks(state, s)
              for s in sparsities]
     accuracy = stacked_eval(stack_states([apply_masks(state, m) for m in masks]),

@@ -75,6 +75,8 @@ def stacked_logits(tensors, x, sizes=None):
 def stacked_eval(tensors, x, y, chunk=2500):
     """Mean cross-entropy and accuracy of each member on (x, y), as two (K,) tensors (nan if empty)."""
     k = tensors[2].shape[0]
+    if len(x) == 0:
+        return torch.full((k,), math.nan), torch.full((k,), math.nan)
     loss, correct = torch.zeros(k, device=x.device), torch.zeros(k, device=x.device)
     for xc, yc in zip(x.split(chunk), y.split(chunk)):
         logits = stacked_logits(tensors, xc)
@@ -82,8 +84,7 @@ def stacked_eval(tensors, x, y, chunk=2500):
         loss += F.cross_entropy(logits, target, reduction="none").sum(1)
         # argmax over the last, contiguous dim: over dim 1 it is ten times slower on a CPU
         correct += (logits.transpose(1, 2).contiguous().argmax(2) == target).sum(1)
-    n = len(x) if len(x) else math.nan
-    return (loss / n).cpu(), (correct / n).cpu()
+    return (loss / len(x)).cpu(), (correct / len(x)).cpu()
 
 
 class Stack:

@@ -4,12 +4,15 @@ import pandas as pd
 import torch
 
 from .model import all_weights, layer_label, weight_names
+from .validate import as_int
 
 SMALL = (0.001, 0.01, 0.05, 0.1)
 
 
 def weight_stats(weights):
     """Count, mean, sd, min, max and the share of |w| below each SMALL cut-off, for a 1-D tensor."""
+    if not torch.is_tensor(weights) or weights.numel() == 0:
+        raise ValueError("weight_stats needs a non-empty tensor of weights, e.g. sh.all_weights(state)")
     w = weights.double()
     stats = {"count": len(w), "mean": w.mean().item(), "std": w.std().item(),
              "min": w.min().item(), "max": w.max().item()}
@@ -49,6 +52,8 @@ def with_mean_sd(table):
 def spread_sentence(label, values, unit="%", decimals=2):
     """'<label> over n seeds: mean m, sd s, from a to b' (or the one value for one seed)."""
     values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return f"{label}: no values"
     f = lambda v: f"{v:.{decimals}f}{unit}"
     if len(values) == 1:
         return f"{label} (one seed): {f(values[0])}"
@@ -58,6 +63,7 @@ def spread_sentence(label, values, unit="%", decimals=2):
 
 def border_facts(images, width=3):
     """How black the outer `width` pixels of uint8 images (N, H, W) really are."""
+    width = as_int(width, "width", minimum=1, maximum=min(images.shape[1:]) // 2 - 1, example=3)
     inner = torch.zeros(images.shape[1:], dtype=torch.bool)
     inner[width:-width, width:-width] = True
     border = images[:, ~inner]                       # (N, border pixels)

@@ -5,6 +5,7 @@ kept at exactly zero by multiplying them by their 0/1 mask after every optimizer
 """
 import inspect
 import math
+import numbers
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -15,7 +16,7 @@ from .config import DEFAULTS
 from .model import default_device, load_state, snapshot
 from .progress import Progress
 from .stack import EarlyStopTracker, Stack, stack_states, stacked_eval
-from .validate import as_int, as_masks
+from .validate import as_dataset, as_int, as_list, as_masks, as_seed
 
 # Two threads pay off only for a stack this large (benchmarks/train_speed.py measures it).
 MIN_K_FOR_ALL_THREADS = 16
@@ -82,7 +83,7 @@ def train(model, data, cfg=DEFAULTS, masks=None, data_seed=0, epochs=None, progr
     This is the reference `train_many` is tested against; masked weights stay exactly zero.
     """
     epochs = as_int(cfg.epochs if epochs is None else epochs, "epochs", minimum=1, example=10)
-    device = device or default_device()
+    data, device = as_dataset(data), device or default_device()
     masks = as_masks(masks, snapshot(model)) or {}
     model.to(device)
     params = dict(model.named_parameters())
@@ -100,14 +101,18 @@ def train(model, data, cfg=DEFAULTS, masks=None, data_seed=0, epochs=None, progr
                 loss.backward()
                 opt.step()
                 apply_masks(masked)
-            history.append(evaluate(snapshot(model), data))
+            state = snapshot(model)
+            if not all(torch.isfinite(t).all() for t in state.values()):
+                raise ValueError("training diverged: the weights became NaN or infinite. Lower the "
+                                 "learning rate (lr) or check the data for NaNs")
+            history.append(evaluate(state, data))
             bar.update()
     return history
 
 
 def seeded(seed):
     """A CPU random generator seeded with seed (the data order's seed)."""
-    return torch.Generator().manual_seed(as_int(seed, "data seed", minimum=0, example=0))
+    return torch.Generator().manual_seed(as_seed(seed, "data seed"))
 
 
 @torch.no_grad()
@@ -122,7 +127,7 @@ def evaluate(state, data, masks=None, split="test"):
     """Accuracy of the MLP with the given parameters on a split, masked weights set to zero."""
     masks = as_masks(masks, state) or {}
     state = {k: v * masks[k] if k in masks else v for k, v in state.items()}
-    x, y = split_of(data, split)
+    x, y = split_of(as_dataset(data, need_train=False), split)
     return stacked_eval(stack_states([state]), x, y)[1][0].item()
 
 
@@ -152,6 +157,7 @@ def train_many(states, data, cfg=DEFAULTS, masks=None, data_seeds=0, epochs=None
     validation-loss minimum cfg.checks_per_epoch times per epoch.
     """
     states, masks, seeds = check_members(states, masks, data_seeds)
+    data = as_dataset(data)
     epochs = as_int(cfg.epochs if epochs is None else epochs, "epochs", minimum=1, example=10)
     if early_stop and len(data.val_x) == 0:
         raise ValueError("early_stop needs a validation split: load the data with val_size > 0")
@@ -183,6 +189,10 @@ def train_many(states, data, cfg=DEFAULTS, masks=None, data_seeds=0, epochs=None
 
 def collect_runs(stack, test, val, curves, tracker):
     """One Run per stacked member: final state and accuracies, curves, early stop."""
+    bad = [i for i, s in enumerate(stack.states()) if not all(torch.isfinite(t).all() for t in s.values())]
+    if bad:
+        raise ValueError(f"training diverged: the weights of member(s) {bad} became NaN or infinite. "
+                         f"Lower the learning rate (lr) or check the data for NaNs")
     test_acc, val_acc = stack.evaluate(*test)[1].tolist(), stack.evaluate(*val)[1].tolist()
     early = tracker.results(test) if tracker else [None] * stack.k
     per_epoch = [(t.tolist(), v.tolist()) for t, v in curves]
@@ -210,14 +220,17 @@ def check_members(states, masks, data_seeds):
         if {n: tuple(t.shape) for n, t in s.items()} != shape:
             raise ValueError(f"train_many needs states of one architecture; got {shape} and "
                              f"{ {n: tuple(t.shape) for n, t in s.items()} }")
+    if isinstance(masks, dict):
+        raise ValueError("masks must be a list with one mask dict (or None) per state; got one dict "
+                         "(wrap it in a list for a single model)")
     masks = [None] * len(states) if masks is None else list(masks)
     if len(masks) != len(states):
         raise ValueError(f"got {len(states)} initial states but {len(masks)} masks: pass one "
                          f"mask dict (or None for dense) per state")
     masks = [as_masks(m, s) for m, s in zip(masks, states)]
-    seeds = ([data_seeds] * len(states) if not isinstance(data_seeds, (list, tuple))
-             else list(data_seeds))
+    seeds = ([data_seeds] * len(states) if isinstance(data_seeds, numbers.Integral)
+             else as_list(data_seeds, "data_seeds", "[0, 1, 2]"))
     if len(seeds) != len(states):
         raise ValueError(f"got {len(states)} initial states but {len(seeds)} data seeds: pass "
                          f"one seed for all, or one per state")
-    return states, masks, [as_int(s, "data seed", minimum=0, example=0) for s in seeds]
+    return states, masks, [as_seed(s, "data seed") for s in seeds]

@@ -3,27 +3,44 @@
 Every check returns the value in its plain Python form (numpy numbers accepted) or raises a
 ValueError that names the value, what was expected, and an example of a good one.
 """
+import math
 import numbers
 
+import numpy as np
 import torch
 
+MAX_SEED = 2 ** 63 - 1  # torch's generators take a signed 64-bit seed
+N_CLASSES, N_PIXELS = 10, 784
 
-def as_int(value, name, minimum=None, example=None):
+
+def as_int(value, name, minimum=None, example=None, maximum=None):
     """value as a Python int (numpy ints too), or a ValueError naming it and the fix."""
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok or (minimum is not None and value < minimum):
-        need = "a whole number" + (f" >= {minimum}" if minimum is not None else "")
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    if not ok or (minimum is not None and value < minimum) or (maximum is not None
+                                                                and value > maximum):
+        need = "a whole number" + (f" >= {minimum}" if minimum is not None else "") + (
+            f" and <= {maximum}" if maximum is not None else "")
         hint = f", e.g. {name}={example}" if example is not None else ""
         raise ValueError(f"{name} must be {need}{hint}; got {value!r}")
     return int(value)
 
 
+def as_seed(value, name="seed"):
+    """A seed as a Python int in [0, 2**63 - 1], or a ValueError."""
+    return as_int(value, name, minimum=0, example=0, maximum=MAX_SEED)
+
+
+def as_float(value):
+    """A real number as a Python float; numpy's float32 0.2 becomes 0.2, not 0.20000000298."""
+    return float(str(value)) if isinstance(value, np.floating) else float(value)
+
+
 def as_fraction(value, name, low_open=False, high_open=True, example=0.2):
     """value as a float in [0, 1] (ends open as asked), or a ValueError naming the range."""
     lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
     if ok:
-        value = float(value)
+        value = as_float(value)
         ok = (0 < value if low_open else 0 <= value) and (value < 1 if high_open else value <= 1)
     if not ok:
         raise ValueError(f"{name} must be a fraction in {lo}0, 1{hi}, e.g. {example} for "
@@ -32,10 +49,48 @@ def as_fraction(value, name, low_open=False, high_open=True, example=0.2):
 
 
 def as_positive(value, name, example):
-    """value as a float > 0, or a ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"{name} must be a number > 0, e.g. {name}={example}; got {value!r}")
-    return float(value)
+    """value as a finite float > 0, or a ValueError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
+            or not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number > 0, e.g. {name}={example}; got {value!r}")
+    return as_float(value)
+
+
+def as_list(values, name, example):
+    """A sequence (list, tuple, numpy array, range...) as a list, or a ValueError."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} must be a list, e.g. {name}={example}; got {values!r}")
+    return list(values)
+
+
+def as_dataset(data, need_train=True):
+    """data if it is a Dataset this package can train on, else a ValueError saying what is wrong."""
+    fields = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")
+    if not all(hasattr(data, f) for f in fields):
+        raise ValueError("data must be a Dataset, e.g. sh.load_fashion_mnist() or sh.synthetic_data(); "
+                         f"got {type(data).__name__}")
+    for part in ("train", "val", "test"):
+        x, y = getattr(data, f"{part}_x"), getattr(data, f"{part}_y")
+        problem = dataset_problem(x, y)
+        if problem:
+            raise ValueError(f"data.{part}_x / {part}_y: {problem}. Build datasets with "
+                             f"sh.load_fashion_mnist() or sh.synthetic_data()")
+    if need_train and len(data.train_x) == 0:
+        raise ValueError("data has no training images")
+    return data
+
+
+def dataset_problem(x, y):
+    """What is wrong with one (images, labels) pair of a Dataset, or ''."""
+    if not (torch.is_tensor(x) and torch.is_tensor(y)):
+        return "images and labels must be torch tensors"
+    if x.dtype != torch.float32 or x.dim() != 2 or x.shape[1] != N_PIXELS:
+        return f"images must be float32 rows of {N_PIXELS} pixels; got {x.dtype} {tuple(x.shape)}"
+    if y.dtype != torch.int64 or y.dim() != 1 or len(y) != len(x):
+        return f"labels must be int64, one per image; got {y.dtype} {tuple(y.shape)} for {len(x)} images"
+    if len(y) and not (0 <= int(y.min()) and int(y.max()) < N_CLASSES):
+        return f"labels must lie in 0-{N_CLASSES - 1}; got {int(y.min())} to {int(y.max())}"
+    return ""
 
 
 def as_choice(value, name, options):
@@ -50,7 +105,7 @@ def as_seeds(seeds, name="seeds"):
     if isinstance(seeds, (numbers.Number, str, bytes)) or not hasattr(seeds, "__iter__"):
         raise ValueError(f"{name} must be a list of whole numbers, e.g. {name}=[0, 1, 2]; "
                          f"got {seeds!r}")
-    out = tuple(as_int(s, f"each of {name}", minimum=0, example=0) for s in seeds)
+    out = tuple(as_seed(s, f"each of {name}") for s in seeds)
     if not out or len(set(out)) != len(out):
         raise ValueError(f"{name} must hold at least one seed and no seed twice; got {seeds!r}")
     return out
@@ -80,10 +135,28 @@ def as_mask(mask, name, shape):
     return mask.detach().to(torch.float32)
 
 
+def as_state(state):
+    """state if it is a state dict of tensors, else a ValueError pointing at sh.snapshot."""
+    if not isinstance(state, dict) or not all(torch.is_tensor(t) for t in state.values()):
+        raise ValueError(f"expected a state dict of tensors (e.g. sh.snapshot(model) or "
+                         f"sh.theta0(seed)); got {type(state).__name__}")
+    return state
+
+
+def as_counts(counts, sizes, name="kept counts"):
+    """One whole number per layer, each between 0 and the layer's size, or a ValueError."""
+    counts = as_list(counts, name, "[100, 10, 10]")
+    if len(counts) != len(sizes):
+        raise ValueError(f"{name} must give one number per weight matrix ({len(sizes)}); got {counts!r}")
+    return [as_int(c, f"each of {name}", minimum=0, maximum=s, example=min(s, 10))
+            for c, s in zip(counts, sizes)]
+
+
 def as_masks(masks, state):
     """masks (weight name -> 0/1 tensor) checked against a state dict; None stays None."""
     if masks is None:
         return None
+    state = as_state(state)
     from .model import weight_names
     names = weight_names(state)
     if not isinstance(masks, dict) or set(masks) != set(names):
@@ -94,15 +167,17 @@ def as_masks(masks, state):
 
 
 def plain(value):
-    """value with numpy numbers and tuples turned into plain Python, for JSON configs."""
+    """value with numpy numbers, arrays and tuples turned into plain Python, for JSON configs."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, np.ndarray)):
         return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if value is None or isinstance(value, str):
         return value
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        return float(value)
+        return as_float(value)
     return value

@@ -187,6 +187,9 @@ class OddsExplorer(Explorer):
     """A slider over sparsity levels: every random mask's accuracy there, against IMP's."""
 
     def __init__(self, table, imp, threshold):
+        if len(table) == 0 or not {"round", "way", "kept", "remaining", "val_acc"} <= set(table):
+            raise ValueError("table must be odds.measure's table of trained masks, with at least one row")
+        threshold = as_fraction(threshold, "threshold", high_open=False, example=0.8)
         levels = table.sort_values("remaining", ascending=False).drop_duplicates("round")
         self.table, self.imp, self.threshold = table, imp, threshold
         options = [(f"{100 * (1 - r.remaining):.1f}%", int(r.round))

@@ -51,13 +51,24 @@ def test_each_configuration_gets_its_own_checkpoint(tiny, tmp_path, monkeypatch)
     assert len(list(tmp_path.glob("baseline-*.safetensors"))) == 2
 
 
-def test_baseline_is_reused_when_it_matches(tiny, tmp_path, monkeypatch, capsys):
+def test_baseline_is_reused_when_settings_and_data_match(tiny, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path))
     first = trained_baseline(ONE_EPOCH, tiny, progress=False)
-    again = trained_baseline(ONE_EPOCH, None, progress=False)  # data=None: no training possible
+    from sparse_helpers import baseline
+    monkeypatch.setattr(baseline, "train_many", lambda *a, **k: pytest.fail("trained again"))
+    again = trained_baseline(ONE_EPOCH, tiny, progress=False)
     assert again.runs[0].history == first.runs[0].history and again.seconds == first.seconds
     assert again.runs[1].early == first.runs[1].early
     assert "afresh" not in capsys.readouterr().out
+
+
+def test_other_data_is_not_answered_from_a_checkpoint(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path))
+    first = trained_baseline(ONE_EPOCH, tiny, progress=False)
+    other = sh.synthetic_data(n_train=512, n_val=64, n_test=64, seed=9)
+    second = trained_baseline(ONE_EPOCH, other, progress=False)
+    assert second.runs[0].history != first.runs[0].history
+    assert len(list(tmp_path.glob("baseline-*.safetensors"))) == 2
 
 
 def tamper(path, edit_config=None, edit_tensors=None):
@@ -91,7 +102,7 @@ def test_a_tampered_baseline_is_refused_and_retrained(tiny, tmp_path, monkeypatc
     tamper(path, edit_config, edit_tensors)
     cfg = ONE_EPOCH.but(**changes)
     # an edited header names another config: put the file where that config's checkpoint goes
-    os.replace(path, sh.checkpoint.checkpoint_path("baseline", baseline_key(cfg)))
+    os.replace(path, sh.checkpoint.checkpoint_path("baseline", baseline_key(cfg, tiny)))
     fresh = trained_baseline(cfg, tiny, progress=False)
     assert reason in capsys.readouterr().out
     assert all(np.isfinite(r.history).all() for r in fresh.runs) and len(fresh.runs[0].history) == cfg.epochs

@@ -26,3 +26,22 @@ def test_roulette():
     assert C.p_hit_any(25) == pytest.approx(0.4959, abs=1e-4)
     assert 1 - C.p_hit_any(100) == pytest.approx(0.0646, abs=1e-4)
     assert 1 / (1 - C.p_hit_any(1000)) == pytest.approx(7.93e11, rel=1e-2)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: C.digits(-5), "x must be a whole number >= 0"),
+    (lambda: C.one_in(0), r"probability in \(0, 1\]"),
+    (lambda: C.one_in(2), r"probability in \(0, 1\]"),
+    (lambda: C.p_hit_distinct(-3), "balls must be a whole number >= 0"),
+    (lambda: C.p_never(2.5), "spins must be a whole number >= 0"),
+    (lambda: C.log10_comb(5, 7), "k must be at most n"),
+])
+def test_bad_arguments_are_refused(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_numpy_ints_and_huge_integers_are_fine():
+    import numpy as np
+    assert C.digits(np.int64(100)) == 3
+    assert C.digits(C.comb_exact(20000, 5000)) == 4883  # beyond str()'s 4,300-digit limit

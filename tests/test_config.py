@@ -10,6 +10,18 @@ def test_defaults_are_the_posts_setting():
     assert d.seeds == (0, 1, 2, 3, 4) and d.val_size == 5000
 
 
+def test_numpy_float32_is_read_as_the_number_it_prints():
+    cfg = sh.Config(prune_rate=np.float32(0.2), threshold=np.float32(0.8))
+    assert cfg.prune_rate == 0.2 and cfg.threshold == 0.8 and cfg == sh.DEFAULTS
+
+
+def test_a_bad_threads_variable_is_named(monkeypatch):
+    from sparse_helpers.config import threads_from_env
+    monkeypatch.setenv("SPARSE_THREADS", "abc")
+    with pytest.raises(ValueError, match="SPARSE_THREADS must be a whole number"):
+        threads_from_env()
+
+
 def test_numpy_numbers_become_plain_python():
     cfg = sh.Config(seeds=np.arange(3), epochs=np.int64(3), hidden=np.array([8, 4]), lr=np.float32(0.01))
     assert cfg.seeds == (0, 1, 2) and type(cfg.epochs) is int and cfg.hidden == (8, 4)
@@ -32,8 +44,12 @@ def test_numpy_numbers_become_plain_python():
     ("threshold", 80, r"threshold must be a fraction in \[0, 1\]"),
     ("optimizer", "adamw", "optimizer must be one of 'adam', 'sgd'"),
     ("schedule", "random", "schedule must be one of 'global', 'layerwise'"),
-    ("lr", 0, "lr must be a number > 0"),
+    ("lr", 0, "lr must be a finite number > 0"),
+    ("lr", float("inf"), "lr must be a finite number > 0"),
     ("val_size", -1, "val_size must be a whole number >= 0"),
+    ("val_size", 60000, "val_size must be a whole number >= 0 and <= 59999"),
+    ("split_seed", 2 ** 64, "split_seed must be a whole number >= 0 and <= 9223372036854775807"),
+    ("seeds", [2 ** 64], "each of seeds must be a whole number"),
 ])
 def test_bad_values_are_refused_with_the_name_and_a_fix(field, value, match):
     with pytest.raises(ValueError, match=match):

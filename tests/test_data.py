@@ -9,7 +9,7 @@ import torch
 import sparse_helpers as sh
 from sparse_helpers import data as D
 
-FIELDS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y", "classes")
+FIELDS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y", "classes", "name")
 
 
 # ---------------------------------------------------------------- real data

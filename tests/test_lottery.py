@@ -85,7 +85,7 @@ def test_ticket_comparison_trains_the_ticket_and_its_controls(lot, tiny, tmp_pat
 
 def test_a_lottery_is_reused_and_a_tampered_one_refused(lot, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path))
-    key = L.lottery_key(SMALL, True)
+    key = L.lottery_key(SMALL, True)  # data=None: the Fashion-MNIST split SMALL would load
     path = sh.checkpoint.checkpoint_path("lottery", key)
     L.save_lottery(lot, path, key)
     back = L.run(SMALL, None, progress=False)  # data=None: it must not need to train

@@ -51,7 +51,7 @@ def test_odds_are_measured_on_tiny_data_and_reused(tiny, tmp_path, monkeypatch):
     lot = L.run(cfg, tiny, controls=False, progress=False)
     table, speed = odds.measure(lot, [1, 2], 2, [0, 1], tiny, progress=False)
     assert len(table) == 2 * 3 * 2 and speed > 0 and table.val_acc.between(0, 1).all()
-    again, speed2 = odds.measure(lot, [1, 2], 2, [0, 1], None, progress=False)
+    again, speed2 = odds.measure(lot, [1, 2], 2, [0, 1], tiny, progress=False)
     assert again.val_acc.tolist() == table.val_acc.tolist() and speed2 == speed
 
 
@@ -61,3 +61,27 @@ def test_a_csr_ticket_predicts_like_the_dense_one_in_fewer_bytes(real):
     dense, sparse = inference.layers(prune.apply_masks(state, masks)), inference.csr_layers(state, masks)
     assert torch.equal(inference.predict(dense, real.test_x), inference.predict(sparse, real.test_x))
     assert inference.size_in_bytes(sparse) < inference.size_in_bytes(dense) / 4
+
+
+@pytest.mark.parametrize("wins,n", [(11, 10), (-1, 10), (1, -2)])
+def test_wilson_refuses_impossible_counts(wins, n):
+    with pytest.raises(ValueError):
+        odds.wilson(wins, n)
+
+
+def test_draws_refuse_levels_or_seeds_the_lottery_lacks():
+    imp = prune.global_masks(sh.theta0(0), 0.9)
+    lot = L.Lottery(sh.Config(seeds=(0,)), pd.DataFrame(), {(0, 5): imp}, 0.0)
+    for rounds, seeds in (([], [0]), ([5], []), ([6], [0]), ([5], [1])):
+        with pytest.raises(ValueError, match="must be non-empty and come from the lottery"):
+            odds.draws(lot, rounds, 2, seeds)
+
+
+def test_ticket_comparison_wants_one_ticket_per_seed(tiny):
+    imp = prune.dense_masks(sh.theta0(0))
+    lot = L.Lottery(sh.Config(seeds=(0,), epochs=1), pd.DataFrame(), {(0, 0): imp}, 0.0)
+    both = pd.DataFrame({"seed": [0, 0], "round": [0, 0]})
+    with pytest.raises(ValueError, match="one row per seed"):
+        L.ticket_comparison(lot, both, tiny, reuse=False, progress=False)
+    with pytest.raises(ValueError, match="must come from this lottery"):
+        L.ticket_comparison(lot, pd.DataFrame({"seed": [0], "round": [3]}), tiny, reuse=False, progress=False)

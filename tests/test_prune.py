@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -72,3 +73,38 @@ def test_sweep_table_on_real_data(real):
     assert "Params: 5709/6344" in prune.format_sweep(table)
     with pytest.raises(ValueError, match="global"):
         prune.sweep(trained, real, [0.1], how="random")
+
+
+@pytest.mark.parametrize("total", [0, 1, 45, 3248, 6343, 6344])
+def test_even_counts_add_up_and_keep_equal_shares(state, total):
+    counts = prune.even_counts(state, total)
+    assert sum(counts) == total
+    assert all(abs(c - total * s / 6344) < 1 for c, s in zip(counts, (6272, 32, 40)))
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda s: prune.even_counts(s, -5), "kept_total must be a whole number >= 0 and <= 6344"),
+    (lambda s: prune.uniform_counts(s, 7000), "kept_total must be a whole number >= 0 and <= 6344"),
+    (lambda s: prune.random_masks(s, [10, 100, 3]), "each of kept counts must be a whole number >= 0 and <= 32"),
+    (lambda s: prune.random_masks(s, [10, 10]), "one number per weight matrix"),
+    (lambda s: prune.top_masks(s, [7000, 1, 1]), "<= 6272"),
+    (lambda s: prune.global_top_masks(s, 7000), "<= 6344"),
+    (lambda s: prune.sweep(s, None, []), "at least one sparsity"),
+    (lambda s: prune.global_masks(sh.make_mlp(), 0.5), "state dict"),
+    (lambda s: prune.sparsity_of({}), "at least one weight matrix"),
+])
+def test_bad_counts_and_arguments_are_refused(state, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(state)
+
+
+def test_random_masks_accept_numpy_seeds(state):
+    a = prune.random_masks(state, [10, 5, 5], seed=np.int64(3))
+    b = prune.random_masks(state, [10, 5, 5], seed=3)
+    assert all(torch.equal(a[n], b[n]) for n in a)
+
+
+def test_dead_units_do_not_depend_on_key_order(state):
+    masks = prune.global_masks(state, 0.97)
+    backwards = dict(reversed(list(masks.items())))
+    assert prune.dead_units(backwards) == prune.dead_units(masks)

@@ -175,3 +175,45 @@ def test_the_robustness_runs_float_path_changes_the_last_digits(tmp_path):
     native, generic = run({}), run({"ATEN_CPU_CAPABILITY": "default"})
     assert native != generic
     assert max(abs(a - b) for a, b in zip(eval(native), eval(generic))) < 1e-3  # only the last digits
+
+
+@pytest.mark.parametrize("change,match", [
+    (lambda d: d._replace(train_x=d.train_x.double()), "images must be float32"),
+    (lambda d: d._replace(train_y=d.train_y.int()), "labels must be int64"),
+    (lambda d: d._replace(train_y=d.train_y + 10), "labels must lie in 0-9"),
+    (lambda d: d._replace(train_x=d.train_x[:, :100]), "rows of 784 pixels"),
+    (lambda d: d._replace(train_y=d.train_y[:10]), "one per image"),
+    (lambda d: d._replace(train_x=d.train_x[:0], train_y=d.train_y[:0]), "no training images"),
+    (lambda d: (1, 2, 3), "data must be a Dataset"),
+])
+def test_hand_built_datasets_are_checked(tiny, change, match):
+    with pytest.raises(ValueError, match=match):
+        train_many([sh.theta0(0)], change(tiny), FAST, progress=False)
+
+
+def test_a_run_without_a_validation_split_reports_nan(tiny):
+    no_val = tiny._replace(val_x=tiny.val_x[:0], val_y=tiny.val_y[:0])
+    (run,) = train_many([sh.theta0(0)], no_val, FAST, progress=False)
+    assert np.isnan(run.val_acc) and run.test_acc > 0.1
+    assert np.isnan(sh.evaluate(sh.theta0(0), no_val, split="val"))
+
+
+def test_diverging_training_is_reported_not_returned(tiny):
+    wild = sh.Config(epochs=1, optimizer="sgd", lr=1e30)
+    with pytest.raises(ValueError, match="training diverged"):
+        train_many([sh.theta0(0)], tiny, wild, progress=False)
+    with pytest.raises(ValueError, match="training diverged"):
+        sh.train(sh.make_mlp(), tiny, wild, progress=False)
+
+
+def test_one_mask_dict_instead_of_a_list_is_explained(tiny):
+    masks = prune.dense_masks(sh.theta0(0))
+    with pytest.raises(ValueError, match="one mask dict .or None. per state"):
+        train_many([sh.theta0(0)], tiny, FAST, masks=masks, progress=False)
+
+
+def test_data_seeds_may_be_any_sequence(tiny):
+    states = [sh.theta0(0), sh.theta0(1)]
+    a = train_many(states, tiny, FAST, data_seeds=np.array([3, 4]), progress=False)
+    b = train_many(states, tiny, FAST, data_seeds=range(3, 5), progress=False)
+    assert [r.history for r in a] == [r.history for r in b]
