@@ -45,6 +45,11 @@ def percent_axis(ax, axis="y", decimals=0):
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
+def percent_label(v, _=None):
+    """A tick label in percent: '51%' for large values, '5.5%' for small ones."""
+    return f"{v:.0f}%" if v >= 10 else f"{v:.2g}%"
+
+
 def threshold_line(ax, threshold, label="threshold"):
     """A dashed horizontal line at the threshold (a fraction), labelled in percent."""
     ax.axhline(100 * threshold, color=palette()[3], ls="--", lw=1,
@@ -209,7 +214,7 @@ def remaining_plot(curves, ylabel, title, threshold=None, percent_y=True, ylim=N
     ax.set_xlim(105, 100 * min(min(c[1]) for c in curves) / 1.1)
     ticks = [100, 51.2, 21, 10.7, 5.5, 2.8, 1.4]
     ax.set_xticks([t for t in ticks if t >= 100 * min(min(c[1]) for c in curves) / 1.1])
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.2g}%"))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(percent_label))
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set(xlabel="weights remaining (log scale)", ylabel=ylabel, title=title)
     if ylim:
@@ -255,7 +260,7 @@ def log_remaining_axis(ax, remaining):
     """A log x axis of weights remaining, from 100% down, ticked at the given fractions."""
     ax.set_xscale("log")
     ax.set_xticks(100 * np.asarray(remaining))
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.2g}%"))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(percent_label))
     ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.invert_xaxis()
     ax.set_xlabel("weights remaining (log scale)")
