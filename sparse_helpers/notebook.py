@@ -38,10 +38,12 @@ def changed(cfg, fields):
     return [f for f in fields if getattr(cfg, f) != getattr(DEFAULTS, f)]
 
 
-def claim(cfg, holds, finding, needs=()):
+def claim(cfg, holds, finding, needs=(), at_least=None):
     """Assert a finding of the series and print it. Where it was only measured at the default
-    values of the fields in `needs` and cfg changes one of them, print a note instead."""
-    other = ", ".join(f"{f}={getattr(cfg, f)!r}" for f in changed(cfg, needs))
+    values of the fields in `needs`, or at values of at least `at_least` {field: minimum}, and
+    cfg is outside that, print a note instead."""
+    short = [f for f, low in (at_least or {}).items() if getattr(cfg, f) < low]
+    other = ", ".join(f"{f}={getattr(cfg, f)!r}" for f in changed(cfg, needs) + short)
     if other:
         print(f"not checked at these settings ({other}; measured at the defaults only): {finding}")
         return

@@ -276,7 +276,7 @@ def winning_odds(rates, imp_rates, title, threshold):
     for i, (way, g) in enumerate(groups):
         g = g.sort_values("remaining", ascending=False)
         x = 100 * g.remaining.to_numpy() * (1 + 0.025 * (i - 1.5))  # nudged apart on the log axis
-        err = 100 * np.vstack([g.rate - g.low, g.high - g.rate])
+        err = 100 * np.clip(np.vstack([g.rate - g.low, g.high - g.rate]), 0, None)  # float dust
         ax.errorbar(x, 100 * g.rate, yerr=err, marker="os^D"[i % 4], ms=5, capsize=3,
                     color=palette()[[0, 1, 4, 2][i % 4]], label=f"{way} (n={g.n.iloc[0]})")
     log_remaining_axis(ax, sorted(set(rates.remaining.round(4)), reverse=True))

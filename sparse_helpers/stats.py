@@ -73,3 +73,16 @@ def border_facts(images, width=3):
             "images with an all-black border": int(black.all(1).sum()),
             "least often black border pixel: share of images": black.float().mean(0).min().item(),
             "most often black border pixel: share of images": black.float().mean(0).max().item()}
+
+
+def wins_by_dead_units(table, ways, threshold, minimum=3):
+    """Per round, wins and masks with and without a dead unit among the given ways' masks,
+    keeping only rounds with at least `minimum` masks of each kind."""
+    rows = table[table.way.isin(ways)].assign(dead=lambda t: t["dead units"] > 0,
+                                              win=lambda t: t.val_acc >= threshold)
+    counts = rows.groupby(["round", "dead"]).win.agg(["sum", "count"]).unstack("dead")
+    counts = counts.reindex(columns=pd.MultiIndex.from_product([["sum", "count"], [True, False]]),
+                            fill_value=0).fillna(0).astype(int)
+    out = pd.DataFrame({"wins with": counts["sum", True], "masks with": counts["count", True],
+                        "wins without": counts["sum", False], "masks without": counts["count", False]})
+    return out[(out["masks with"] >= minimum) & (out["masks without"] >= minimum)]

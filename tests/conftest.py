@@ -16,8 +16,9 @@ def tiny():
 
 
 def pytest_collection_modifyitems(items):
-    """Keep the notebooks' cells on one xdist worker, in order; start the longest
-    test (the robustness run) first, so that the other worker takes everything else meanwhile."""
+    """Keep the notebooks' cells on one xdist worker, in order; start the two parts of the
+    robustness run first, one on each worker, and the groups after the single tests, so that
+    the worker with the long part is not left holding another long group."""
     for item in items:
         if str(item.fspath).endswith(".ipynb"):
             item.add_marker(pytest.mark.xdist_group("nbval"))
@@ -25,4 +26,5 @@ def pytest_collection_modifyitems(items):
         """The item's xdist group, or ''."""
         mark = item.get_closest_marker("xdist_group")
         return mark.args[0] if mark else ""
-    items.sort(key=lambda item: group(item) != "robust")
+    first = {"robust-late": 0, "robust-early": 1}  # then single tests, then the other groups
+    items.sort(key=lambda item: first.get(group(item), 2 if not group(item) else 3))

@@ -75,7 +75,9 @@ def lab(tmp_path_factory):
     pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     tmp = tmp_path_factory.mktemp("lab")
     shutil.copytree(REPO_ROOT / "notebooks", tmp / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.py"))
+    # Without the jupytext text files: the injected parameters would make each .ipynb newer than
+    # its paired .py, and jupytext's contents manager then refuses to open it.
     inject_parameters(tmp / "notebooks" / "04_lottery_tickets.ipynb", SMALL_04)
     inject_parameters(tmp / "notebooks" / "05_winning_odds.ipynb", SMALL_05)
     (tmp / "checkpoints").mkdir()  # notebook 03 reuses the committed results/ of the defaults
@@ -160,8 +162,15 @@ def run_all(page, lab, name, timeout=60):
     """
     page.goto(f"{lab['url']}/lab/workspaces/{Path(name).stem}/tree/{name}?token={lab['token']}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
-    page.wait_for_function("() => window.jupyterapp?.shell.currentWidget?.sessionContext"
-                           "?.session?.kernel?.status === 'idle'", timeout=120_000)
+    try:
+        page.wait_for_function("() => window.jupyterapp?.shell.currentWidget?.sessionContext"
+                               "?.session?.kernel?.status === 'idle'", timeout=120_000)
+    except Exception:
+        shot(page, f"{Path(name).stem}_no_idle_kernel.png")
+        status = page.evaluate("() => window.jupyterapp?.shell.currentWidget?.sessionContext"
+                               "?.session?.kernel?.status ?? 'no kernel'")
+        raise AssertionError(f"{name}: the kernel is not idle after 120 s but {status!r}; "
+                             f"see {ARTIFACTS}/{Path(name).stem}_no_idle_kernel.png") from None
     start = time.monotonic()
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()

@@ -76,3 +76,13 @@ def test_signatures_take_their_defaults_from_the_config():
 def test_make_mlp_refuses_fractional_seeds():
     with pytest.raises(ValueError, match="seed must be a whole number"):
         sh.make_mlp(seed=1.5)
+
+
+def test_claims_are_asserted_at_their_settings_and_skipped_with_a_note_elsewhere(capsys):
+    sh.claim(sh.DEFAULTS, True, "finding A", ("epochs",), at_least={"rounds": 14})
+    assert "holds: finding A" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="no longer holds: finding B"):
+        sh.claim(sh.DEFAULTS.but(rounds=14), False, "finding B", ("epochs",), at_least={"rounds": 14})
+    sh.claim(sh.DEFAULTS.but(rounds=5, epochs=2), False, "finding C", ("epochs",), at_least={"rounds": 14})
+    out = capsys.readouterr().out
+    assert "not checked at these settings (epochs=2, rounds=5" in out and "finding C" in out
