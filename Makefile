@@ -36,13 +36,16 @@ sync: $(STAMP)
 
 # Every notebook executed in place, in order, training from scratch; their results go to
 # results/ (committed, so that notebooks and tests can reuse them) and their figures to figures/.
+# No cell timings and no widget state are stored (the widgets leave a static view in their output),
+# so that a rerun changes only what it computed.
 figures: setup sync
 	rm -rf results && mkdir -p results
 	@for src in $(NOTEBOOKS); do nb=$${src%.py}.ipynb; \
 	  echo "== executing $$nb"; TIMEFORMAT="   $$nb: %R s"; \
 	  time SPARSE_CHECKPOINT_DIR=$(CURDIR)/results $(VENV)/bin/jupyter nbconvert --to notebook \
 	    --execute --inplace --log-level=ERROR --ExecutePreprocessor.timeout=3600 \
-	    --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; \
+	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False \
+	    --ExecutePreprocessor.store_widget_state=False $$nb || exit 1; \
 	done
 	@echo "figures written to $(CURDIR)/figures:"; ls figures
 

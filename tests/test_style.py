@@ -46,3 +46,9 @@ def test_no_unused_imports(path):
              if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
     unused = sorted(name for name in imported if name not in used)
     assert not unused, f"{path.name}: unused imports {unused}"
+
+
+@pytest.mark.parametrize("script", sorted((Path(__file__).parents[1] / "benchmarks").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_every_benchmark_script_compiles(script):
+    compile(script.read_text(), str(script), "exec")  # make bench runs them; a SyntaxError fails here
