@@ -193,8 +193,8 @@ display(Markdown(
      f"layer counts win in {100 * min(rate(counts_way, r) for r in mid):.0f}% or more of the draws, "
      "while even and uniform masks of the same size win less often, and soon never. "
      if mid and all(spread_rate(r) < rate(counts_way, r) for r in mid) else "")
-    + (f"**Which weights decides next.** From {spars(high[0]):.0f}% to {spars(high[-1]):.0f}% "
-       "sparsity, no random mask with IMP's counts wins, but IMP's own masks win for "
+    + (f"**Which weights decides next.** " + (f"From {spars(high[0]):.0f}% to {spars(high[-1]):.0f}% "
+       if len(high) > 1 else f"At {spars(high[0]):.0f}% " if high else "") + "sparsity, no random mask with IMP's counts wins, but IMP's own masks win for "
        f"{100 * np.mean([rate(own, r) for r in high]):.0f}% of the seeds. " if high else "")
     + sh.when(mid and high, "In a network this narrow, the first lesson of the lottery is to leave the "
               "small layers alone; the second, at high sparsity, is that the particular weights IMP "
