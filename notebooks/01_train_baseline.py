@@ -201,11 +201,12 @@ display(Markdown(
 #
 # `trained_baseline` wrote θ₀ (the initial weights), the trained weights, the accuracy histories and
 # the early-stopping record of every seed to a [safetensors](https://huggingface.co/docs/safetensors)
-# file in `checkpoints/`, together with the settings that made them. The name of the file carries a
-# hash of those settings, so runs with other settings sit beside it instead of replacing it. Notebooks
-# 02-05 call `sh.setup` with their settings: it loads this file when the settings match and the file
-# passes its checks (θ₀ must be what the seeds give, every number finite), and retrains (a few seconds)
-# otherwise, so each notebook also runs on its own.
+# file in `checkpoints/` (for the committed notebooks, in `results/`), together with the settings
+# that made them. The name of the file carries a hash of those settings, so runs with other settings
+# sit beside it instead of replacing it. Notebooks 02-05 call `sh.setup` with their settings: it
+# loads this file when the settings match and the file passes its checks (θ₀ must be what the seeds
+# give, every number finite), and retrains (a few seconds) otherwise, so each notebook also runs on
+# its own.
 
 # %%
 key = sh.baseline.baseline_key(cfg, data)

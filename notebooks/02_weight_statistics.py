@@ -191,7 +191,7 @@ pd.Series(border).to_frame("the 3-pixel border of the training images").round(3)
 black = data.train_x.min().item()  # a pixel value of 0 after standardisation
 display(Markdown(
     f"Only {100 * border['share of border values that are 0']:.0f}% of the border's pixel values are "
-    f"exactly 0, **{border['images with an all-black border']:,} of the "
+    f"exactly 0, **{border['images with an all-black border'] or 'none'} of the "
     f"{border['images']:,} training images** have an all-black border, and the least often black "
     f"border pixel is black in just {100 * border['least often black border pixel: share of images']:.0f}% "
     f"of the images. So the border is mostly, not always, background. And where it is black, it is "

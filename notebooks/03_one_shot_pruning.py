@@ -187,15 +187,21 @@ by_place = pd.DataFrame(rows).set_index("sparsity")
 by_place.round(3)
 
 # %%
-keeps_more = (by_place["border pixel"].iloc[1:] >= by_place["central pixel"].iloc[1:]).all()
+above = by_place.iloc[1:]
+ahead = [i.split()[0] for i, r in above.iterrows() if r["border pixel"] >= r["central pixel"]]
+behind = [i.split()[0] for i, r in above.iterrows() if r["border pixel"] < r["central pixel"]]
+magnitude = by_place.iloc[0]
 display(Markdown(
-    f"The border's links are on average {by_place['border pixel'].iloc[0]:.3f} in magnitude against "
-    f"{by_place['central pixel'].iloc[0]:.3f} for the centre, and "
-    + sh.when(keeps_more, "at every sparsity above a border pixel keeps at least as many links as a central one. ",
-              "the border does not keep its links better than the centre at every sparsity. ")
-    + "A likely reason is the one notebook 02 gave: a black pixel is not zero after standardisation "
-    "but the same negative value every time, so the weights on the (mostly black) border keep "
-    "receiving gradient and grow like biases would."))
+    f"The border's links are on average {magnitude['border pixel']:.3f} in magnitude against "
+    f"{magnitude['central pixel']:.3f} for the centre. "
+    + sh.when(magnitude["border pixel"] > magnitude["central pixel"],
+              "A likely reason is the one notebook 02 gave: a black pixel is not zero after "
+              "standardisation but the same negative value every time, so the weights on the (mostly "
+              "black) border keep receiving gradient and grow like biases would. ")
+    + (f"So a border pixel keeps at least as many links as a central one at {', '.join(ahead)} sparsity"
+       if ahead else "Still, a border pixel keeps fewer links than a central one at every sparsity")
+    + (f", and fewer at {', '.join(behind)}" if ahead and behind else "")
+    + ": magnitude pruning does not clear the border first."))
 
 # %% [markdown]
 # ## Edge cases
@@ -217,7 +223,8 @@ print(f"every weight pruned: accuracy {100 * acc_empty:.0f}% (one class out of t
 
 # %% [markdown]
 # Pruning without retraining keeps the accuracy until roughly a third of the weights are gone. The
-# post then shows a far better result, a ticket with 91.4% of the weights removed (it rounds this up
-# to "almost 95 percent" and "19 out of every 20", which would be 95%), using retraining and a reset
-# to the original initialisation. That is the lottery ticket procedure:
+# post then shows a far better result, a ticket with 91.4% of the weights removed ("roughly 19 out of
+# every 20" rounds that up to 95%; its "almost 95 percent" may describe the last point of its plot,
+# the failing round at 93.1%), using retraining and a reset to the original initialisation. That is
+# the lottery ticket procedure:
 # [04 · Lottery tickets](04_lottery_tickets.ipynb).

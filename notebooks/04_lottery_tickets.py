@@ -83,7 +83,7 @@ SHORT = {"global": "global", "layerwise": "layer-wise"}
 # findings measured at these defaults only; at other values they are skipped with a note
 AT_DEFAULTS = ("epochs", "hidden", "prune_rate", "output_rate", "schedule", "threshold",
                "optimizer", "lr", "batch_size")
-ENOUGH_ROUNDS = {"rounds": 12}  # the median ticket lies near round 12 (93% sparse): claims need that far
+ENOUGH_ROUNDS = {"rounds": 12}  # tickets lie at rounds 10-14: the claims need the rounds to reach them
 
 # %% [markdown]
 # ## Every seed through every round
@@ -160,7 +160,8 @@ display(Markdown(
      f"to {100 * post.test_acc.max():.1f}%. " if len(post) else
      f"No seed has a ticket by the post's rule: even the dense networks stay below "
      f"{100 * cfg.threshold:.0f}% validation accuracy. ")
-    + f"The second rule picks a different round for {differ} of {len(cfg.seeds)} seeds"
+    + (f"The second rule picks a different round for {differ} of {len(cfg.seeds)} seeds" if differ else
+       "The second rule picks the same round for every seed")
     + (f", and {missing} seed(s) found no ticket at all" if missing else "")
     + ". With one seed you would report one of these rows and call it *the* result; the post's "
     "544-weight ticket is one such draw."))
@@ -215,7 +216,7 @@ curves = [("IMP, rewound to θ₀", *early["IMP"], 2, "o"),
            [t.accuracy for t in no_retrain], 7, None)]
 fig = plots.remaining_plot(curves, "test accuracy at early stop", ylim=(40, 90), threshold=cfg.threshold,
     title=sh.when(min(vs_reinit.min(), vs_random.min(), vs_one_shot.min()) > 0,
-                  "From 30% of the weights down to each seed's ticket, IMP stays ahead of every control",
+                  "Averaged from 30% of the weights down to its ticket, every seed's IMP beats every control",
                   "IMP's tickets and their controls at every level"))
 plots.save(fig, "lottery_vs_controls.png")
 plt.show()
@@ -233,7 +234,7 @@ display(Markdown(
     f"random masks by **{vs_random.mean():.1f}** ({vs_random.min():.1f} to {vs_random.max():.1f}), and of "
     f"one-shot pruning by **{vs_one_shot.mean():.1f}** ({vs_one_shot.min():.1f} to {vs_one_shot.max():.1f}). "
     "The table gives single levels: the gaps widen as the weights thin out. Past the tickets, where IMP "
-    "itself falls below the threshold and units start to die, every method degrades and the ordering "
+    "itself falls below the threshold and more and more units die, every method degrades and the ordering "
     "gets noisy, so we do not draw conclusions there. "
     + sh.when(min(vs_reinit.mean(), vs_random.mean()) >= 2,
               "Both halves of the ticket matter: keeping the mask but not θ₀ (re-init), or θ₀ but not the "
@@ -260,7 +261,7 @@ late = np.median(np.concatenate([steps[k][1][:, upper].ravel() for k in ("IMP", 
 faster = L.gap(steps, "re-init", "IMP", 1.0)  # positive: IMP stopped earlier
 fig = plots.remaining_plot(iters, "early-stop iteration (minibatch steps)", percent_y=False, ylim=(0, total_steps * 1.05),
     title=sh.when(late >= 0.8 * total_steps,
-                  f"Validation loss still falls at the end: median early stop at {100 * late / total_steps:.0f}% of training",
+                  f"Early stop comes late: the median at {100 * late / total_steps:.0f}% of training",
                   f"The median early stop comes at {100 * late / total_steps:.0f}% of training"))
 plots.save(fig, "early_stop_iteration.png")
 plt.show()
@@ -276,8 +277,8 @@ display(Markdown(
     f"{dense_step:.0f}. "
     + sh.when(late >= 0.8 * total_steps and ticket_step >= dense_step,
               f"So the paper's effect does not show here: with {cfg.epochs} epochs of Adam the "
-              "validation loss of almost every network is still falling near the end, and the "
-              "measurement sits against its ceiling. We neither confirm nor refute \"tickets learn "
+              "lowest validation loss of almost every network comes in the last fifth of training, and "
+              "the measurement sits against its ceiling. We neither confirm nor refute \"tickets learn "
               "faster\"; a longer schedule would be needed to see it.",
               "Read these against the spread over seeds in the figure before calling either faster.")))
 
@@ -292,7 +293,7 @@ both = [(f"IMP, {NAMES[cfg.schedule]}", *early["IMP"], 2, "o"), (f"IMP, {NAMES[o
 schedule_gap = pd.Series(100 * L.gap(early, "IMP", f"IMP ({other})", deep, ticket_round), index=cfg.seeds)
 fig = plots.remaining_plot(both, "test accuracy at early stop", ylim=(0, 90), threshold=cfg.threshold,
     title=f"In a {sh.describe(cfg.hidden)} network, {SHORT[cfg.schedule if schedule_gap.mean() >= 0 else other]} "
-          f"IMP ends {abs(schedule_gap.mean()):.0f} points ahead, from {100 * deep:.0f}% of the weights to the tickets")
+          f"IMP is {abs(schedule_gap.mean()):.0f} points ahead on average from {100 * deep:.0f}% of the weights to the tickets")
 plots.save(fig, "imp_schedules.png")
 plt.show()
 
@@ -358,8 +359,8 @@ if per_kind:
         + sh.when(four_x.min() > 0 and not reached.any(), "No re-initialisation reaches the goal, as the "
                   "post found. ")
         + sh.when(len(per_kind["ticket"]) and (per_kind["ticket"].test_acc < cfg.threshold).any(),
-                  f"Note that {int((per_kind['ticket'].test_acc < cfg.threshold).sum())} of the "
-                  f"{len(per_kind['ticket'])} tickets themselves ended below {100 * cfg.threshold:.0f}% on the "
+                  f"Note that even after {cfg.control_epochs} epochs, {int((per_kind['ticket'].test_acc < cfg.threshold).sum())} of the "
+                  f"{len(per_kind['ticket'])} tickets ended below {100 * cfg.threshold:.0f}% on the "
                   "test set: they were chosen on validation accuracy, and a ticket at the edge can "
                   "land on either side of the line on other images, as the post's 80.09% nearly did.")))
 
@@ -444,8 +445,8 @@ print(pd.DataFrame(rows, columns=["quantity", "the post says", "computed"]).to_s
 # %%
 # NBVAL_CHECK_OUTPUT
 for balls, said in [(1, "1 in 37"), (2, "2 in 37, about 5%"), (25, "almost 50/50")]:
-    print(f"{balls:>2} ball(s): post says {said:<18} | one spin: {100 * float(comb.p_hit_distinct(balls)):5.2f}%"
-          f" | {balls} independent spins: {100 * float(comb.p_hit_any(balls)):5.2f}%")
+    print(f"{balls:>2} {'ball ' if balls == 1 else 'balls'}: post says {said:<18} | one spin: {100 * float(comb.p_hit_distinct(balls)):5.2f}%"
+          f" | {balls} independent {'spin: ' if balls == 1 else 'spins:'} {100 * float(comb.p_hit_any(balls)):5.2f}%")
 for spins, said in [(100, "about 6% of never winning"), (1000, "about 1 in a trillion of never winning")]:
     lose = comb.p_never(spins)
     print(f"{spins:>4} spins: post says {said:<38} | exact: {100 * float(lose):.3g}% = 1 in {comb.one_in(lose):,}")
@@ -482,7 +483,7 @@ bullets = [
     + (f"On validation accuracy, the post's rule finds tickets {100 * post.sparsity.min():.0f}-"
        f"{100 * post.sparsity.max():.0f}% sparse; the post's 544-weight ticket is the eleventh round of "
        f"the same schedule, one draw from such a range." if len(post) else "No seed found a ticket."),
-    f"From {100 * deep:.0f}% of the weights down to each seed's ticket, IMP ends {lead(vs_reinit.mean())} "
+    f"From {100 * deep:.0f}% of the weights down to each seed's ticket, IMP is on average {lead(vs_reinit.mean())} "
     f"re-initialisations of its masks, {lead(vs_random.mean())} random masks and {lead(vs_one_shot.mean())} "
     f"one-shot pruning (test accuracy at early stop, means over seeds).",
     (f"With {cfg.control_epochs / cfg.epochs:g}x the training, re-initialised tickets end "
@@ -491,10 +492,10 @@ bullets = [
     (f"The early-stop iteration sits near the end of training (median {100 * late / total_steps:.0f}%), "
      f"so \"tickets learn faster\" cannot be seen at this training length." if late >= 0.8 * total_steps
      else f"The median early-stop iteration is at {100 * late / total_steps:.0f}% of training."),
-    f"The {SHORT[other]} schedule ends {abs(schedule_gap.mean()):.0f} points "
+    f"The {SHORT[other]} schedule is on average {abs(schedule_gap.mean()):.0f} points "
     f"{'below' if schedule_gap.mean() > 0 else 'above'} the {SHORT[cfg.schedule]} one from {100 * deep:.0f}% of "
     f"the weights down to the tickets.",
-    f"The count of possible tickets is exactly a {comb.digits(exact)}-digit number, about "
+    f"The count of possible tickets is exactly {sh.notebook.a_or_an(comb.digits(exact))} {comb.digits(exact)}-digit number, about "
     f"10^{comb.log10_exact(exact):.0f}, not 10^1,089.",
 ]
 display(Markdown("\n".join(f"* {b}" for b in bullets)))

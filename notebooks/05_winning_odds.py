@@ -131,8 +131,8 @@ display(Markdown(
     f"At {spars(first):.0f}% sparsity, {100 * rate(counts_way, first):.0f}% of the masks that copy IMP's "
     f"layer counts win, against {100 * rate(even_way, first):.0f}% (even per layer) and "
     f"{100 * rate(uniform_way, first):.0f}% (uniform). "
-    + (f"At the sparser levels, even and uniform masks win {int(spread_later.wins.sum())} times in "
-       f"{int(spread_later.n.sum())} draws. " if later else "")
+    + (f"At the sparser levels, even and uniform masks win "
+       f"{int(spread_later.wins.sum()) or 'none'} of {int(spread_later.n.sum())} draws. " if later else "")
     + (f"Masks with IMP's counts win no draw from {spars(never[0]):.0f}% sparsity on, where IMP's own "
        f"masks still win for {100 * rate(own, never[0]):.0f}% of the seeds. " if never else "")
     + sh.when(rate(counts_way, first) > 0.5 and never and rate(own, never[0]) > 0,
@@ -163,7 +163,7 @@ lottery_table
 u0 = uniform.iloc[0]
 zero = uniform[uniform.wins == 0]
 display(Markdown(
-    f"At {100 * (1 - u0.remaining):.0f}% sparsity a random subnetwork wins {int(u0.wins)} times in "
+    f"At {100 * (1 - u0.remaining):.0f}% sparsity a random subnetwork wins {int(u0.wins) or 'none'} of "
     f"{int(u0.n)} draws, odds of about {100 * u0.rate:.0f}% ({100 * u0.low:.0f}-{100 * u0.high:.0f}%), against the roulette wheel's "
     f"{100 / comb.POCKETS:.1f}%, and the number of winning subnetworks of that size is "
     f"{odds.winners_range(u0.low, u0.high, comb.log10_comb(n, int(u0.kept)))}. "
@@ -219,6 +219,11 @@ dead.assign(**{"share of the way's masks": [
 spread = [even_way, uniform_way]
 imp_dead = imp[imp["dead units"] > 0]
 within = sh.stats.wins_by_dead_units(table, spread, cfg.threshold)
+every_level = sh.stats.wins_by_dead_units(table, spread, cfg.threshold, minimum=0)
+beyond = every_level[every_level.index > first]
+connected_losers = int(beyond[beyond["wins without"] == 0]["masks without"].sum())
+connected = [r for r, w in every_level.iterrows() if w["masks without"] > 0]
+all_dead = [r for r in every_level.index if r > max(connected, default=first)]  # the levels past the last connected mask
 lines = [f"at {spars(r):.0f}% sparsity, masks with a dead unit win {w['wins with']} of {w['masks with']} "
          f"and masks without one {w['wins without']} of {w['masks without']}" for r, w in within.iterrows()]
 later_layers = list(sh.weight_counts(baseline.theta0[0]).items())[1:]
@@ -233,11 +238,13 @@ display(Markdown(
               f"So a good part of the failure is disconnection: spreading the cuts evenly leaves the "
               f"{small_layers} as sparse as the first layer, which cuts units off long before the first "
               "layer runs short. ")
-    + sh.when(any(w["wins without"] == 0 and r != first for r, w in within.iterrows()),
-              "Disconnection is not the whole story, though: where even masks stop winning, the ones "
-              f"without a dead unit lose too. Spreading the cuts evenly leaves the {small_layers} with "
-              "a handful of weights each, too few to carry the signal even when every unit is still "
-              "connected. ")
+    + sh.when(connected_losers,
+              f"Where even masks stop winning, the {connected_losers} masks without a dead unit lose too, "
+              f"a hint that spreading the cuts evenly leaves the {small_layers} with too few weights to "
+              f"carry the signal even when every unit is connected; {connected_losers} masks are too few to "
+              "be sure. ")
+    + sh.when(all_dead, f"From {spars(all_dead[0]):.0f}% sparsity on, every even or uniform mask has a dead "
+              "unit, so these draws cannot separate disconnection from having too few weights there. ")
     + f"Masks with IMP's layer counts have a dead unit in {100 * share[counts_way]:.0f}% of the draws, "
     f"and so do {len(imp_dead)} of IMP's own {len(imp)} masks here."))
 
@@ -275,8 +282,8 @@ display(Markdown(
     f"matters much: the dense network is {cost.bytes.iloc[0] / 1024:.0f} KiB, and a dense product with "
     f"only {cfg.hidden[0]} output rows is cheap and highly tuned, while a sparse kernel pays for its "
     f"index bookkeeping. Sparse storage pays off when the weights dominate memory and the hardware can "
-    f"skip the zeros; for a network this small a ticket is evidence about training, not a way to "
-    f"compress."))
+    f"skip the zeros; for a network this small a ticket is evidence about training; 25 KiB is not worth "
+    f"compressing."))
 
 # %% [markdown]
 # ## Look at one level

@@ -40,7 +40,7 @@ def trained_baseline(cfg=DEFAULTS, data=None, reuse=None, progress=True, path=No
         runs = train_many(theta0, data or load_fashion_mnist(val_size=cfg.val_size,
                                                              split_seed=cfg.split_seed),
                           cfg, data_seeds=list(cfg.seeds), history=True,
-                          early_stop=cfg.val_size > 0, progress=progress, desc="dense models")
+                          early_stop=cfg.val_size > 0, progress=progress, desc="dense models, epochs")
         return Baseline(cfg, theta0, runs, time.perf_counter() - start)
 
     def write(target, b):

@@ -54,3 +54,10 @@ def claim(cfg, holds, finding, needs=(), at_least=None):
 def when(condition, text, otherwise=""):
     """text where the data support it, else otherwise: prose that follows the numbers."""
     return text if condition else otherwise
+
+
+def a_or_an(number):
+    """The article English puts before a whole number written in digits: 'an' for 8, 11, 18, 80..."""
+    text = str(int(number))
+    spoken_vowel = text.startswith("8") or (len(text) % 3 == 2 and text[:2] in ("11", "18"))
+    return "an" if spoken_vowel else "a"

@@ -86,3 +86,8 @@ def test_claims_are_asserted_at_their_settings_and_skipped_with_a_note_elsewhere
     sh.claim(sh.DEFAULTS.but(rounds=5, epochs=2), False, "finding C", ("epochs",), at_least={"rounds": 14})
     out = capsys.readouterr().out
     assert "not checked at these settings (epochs=2, rounds=5" in out and "finding C" in out
+
+
+def test_a_or_an_follows_how_the_number_is_spoken():
+    assert [sh.notebook.a_or_an(n) for n in (805, 8, 11, 18, 18000, 100, 544, 1089)] == \
+        ["an", "an", "an", "an", "an", "a", "a", "a"]
