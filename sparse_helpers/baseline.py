@@ -23,7 +23,7 @@ class Baseline(NamedTuple):
 def baseline_key(cfg, data=None):
     """The settings (and data) that identify a baseline checkpoint."""
     return {"kind": "baseline", "seeds": list(cfg.seeds), **cfg.training(),
-            "data": data_name(data, cfg)}
+            "checks_per_epoch": cfg.checks_per_epoch, "data": data_name(data, cfg)}
 
 
 def trained_baseline(cfg=DEFAULTS, data=None, reuse=None, progress=True, path=None):

@@ -73,7 +73,7 @@ def save_checkpoint(path, config, tensors, tables=None):
     meta = {"config": json.dumps(keyed(config), sort_keys=True)}
     meta.update({f"table:{k}": t.to_json(orient="split", double_precision=15)
                  for k, t in (tables or {}).items()})
-    flat = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    flat = {k: v.detach().cpu().clone().contiguous() for k, v in tensors.items()}  # no shared storage
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,6 +183,9 @@ def reuse_or_compute(kind, key, read, compute, write, reuse=None, path=None):
     reuse defaults to True unless $SPARSE_RECOMPUTE is set.
     """
     reuse = not recompute_requested() if reuse is None else reuse
+    if path is not None and Path(path).is_dir():
+        raise ValueError(f"path must name a checkpoint file, e.g. {Path(path) / (kind + '.safetensors')}; "
+                         f"{path} is a folder")
     found = Path(path) if path else existing_checkpoint(kind, key)
     if reuse and found is not None and found.exists():
         try:

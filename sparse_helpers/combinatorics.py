@@ -1,5 +1,6 @@
 """How many sparse subnetworks a dense network holds, and the post's roulette odds, exactly."""
 import math
+import numbers
 from fractions import Fraction
 
 from .validate import as_int
@@ -28,9 +29,14 @@ def digits(x):
     return d
 
 
+def as_pockets(pockets):
+    """The number of pockets on a wheel: a whole number of at least 2, or a ValueError."""
+    return as_int(pockets, "pockets", minimum=2, example=37)
+
+
 def log10_exact(x):
     """log10 of an arbitrarily large positive integer (math.log10 takes big ints)."""
-    return math.log10(x)
+    return math.log10(as_int(x, "x", minimum=1, example=544))
 
 
 def log10_comb(n, k):
@@ -44,17 +50,20 @@ def log10_comb(n, k):
 def head_and_tail(x, n=30, tail=10):
     """The first n and the last `tail` digits of a big integer, as strings."""
     d, x = digits(x), int(x)
+    n, tail = as_int(n, "n", minimum=1, example=30), as_int(tail, "tail", minimum=1, example=10)
     head = str(x // 10 ** max(d - n, 0))
     return head, str(x % 10 ** tail).zfill(min(tail, d))
 
 
 def p_hit_distinct(balls, pockets=POCKETS):
     """Chance that one of `balls` balls in one spin lands on your number (distinct pockets)."""
+    pockets = as_pockets(pockets)
     return Fraction(min(as_count(balls, "balls"), pockets), pockets)
 
 
 def p_never(spins, pockets=POCKETS):
     """Exact chance of never winning in `spins` independent spins on one number."""
+    pockets = as_pockets(pockets)
     return Fraction(pockets - 1, pockets) ** as_count(spins, "spins")
 
 
@@ -65,6 +74,6 @@ def p_hit_any(spins, pockets=POCKETS):
 
 def one_in(p):
     """N such that p is '1 in N', rounded to the nearest whole number (p an exact Fraction)."""
-    if not 0 < p <= 1:
+    if not isinstance(p, numbers.Real) or not 0 < p <= 1:
         raise ValueError(f"p must be a probability in (0, 1] to be '1 in N'; got {p!r}")
-    return round(1 / Fraction(p))
+    return round(1 / (Fraction(p) if isinstance(p, numbers.Rational) else Fraction(float(p))))

@@ -17,7 +17,7 @@ N_TRAIN = 60000  # Fashion-MNIST's training images, of which val_size are held o
 def threads_from_env():
     """$SPARSE_THREADS as a whole number (0, the default, picks by stack size)."""
     text = os.environ.get("SPARSE_THREADS", "0").strip() or "0"
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ValueError(f"SPARSE_THREADS must be a whole number of CPU threads (0 = automatic); "
                          f"got {text!r}")
     return int(text)
@@ -73,7 +73,8 @@ class Config:
                                      example=40),
             "checks_per_epoch": as_int(self.checks_per_epoch, "checks_per_epoch", minimum=1,
                                        example=5),
-            "threads": as_int(self.threads, "threads", minimum=0, example=1),
+            "threads": as_int(self.threads, "threads", minimum=0,
+                              maximum=os.cpu_count() or 1, example=1),
         }
 
     def but(self, **changes):

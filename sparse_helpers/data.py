@@ -49,8 +49,20 @@ def fashion_name(val_size, split_seed):
 
 
 def data_name(data, cfg):
-    """The name of data, or of the Fashion-MNIST split cfg would load when data is None."""
-    return fashion_name(cfg.val_size, cfg.split_seed) if data is None else data.name
+    """The name and fingerprint of data (of the Fashion-MNIST split cfg loads, when None)."""
+    data = load_fashion_mnist(val_size=cfg.val_size, split_seed=cfg.split_seed) if data is None else data
+    return f"{data.name} #{fingerprint(data)}"
+
+
+def fingerprint(data):
+    """12 hex digits that change with the size or contents of any split, so that a subset, an edit
+    or shuffled labels under the same name never reuse another's results."""
+    digest = hashlib.blake2b(digest_size=6)
+    for t in data[:6]:
+        t = t.detach().cpu().contiguous()
+        digest.update(f"{tuple(t.shape)}:{t.dtype}|".encode())
+        digest.update(t.numpy())  # the raw bytes: the same on every CPU
+    return digest.hexdigest()
 
 
 class RawArrays(NamedTuple):

@@ -20,7 +20,7 @@ from .model import seed_for, theta0 as make_theta0
 from .progress import Progress
 from .prune import dead_units, even_counts, kept, random_masks, uniform_counts
 from .train import train_many
-from .validate import as_int, as_list
+from .validate import as_fraction, as_int, as_list, as_positive
 
 WAYS = ("IMP's layer counts", "even per layer", "uniform over weights")
 
@@ -43,6 +43,10 @@ def draws(lot, rounds, per_level, seeds):
     """per_level masks per (level, way), cycling over seeds so each seed gets its share."""
     per_level = as_int(per_level, "masks per level", minimum=1, example=24)
     rounds, seeds = as_list(rounds, "rounds", "[3, 5, 7]"), as_list(seeds, "seeds", "[0, 1, 2]")
+    rounds = [as_int(r, "each round", minimum=0, example=3) for r in rounds]
+    if len(set(rounds)) < len(rounds) or len(set(seeds)) < len(seeds):
+        raise ValueError(f"rounds and seeds must not repeat (a repeated one draws the same masks "
+                         f"again and counts them twice); got rounds {rounds}, seeds {seeds}")
     missing = sorted({(s, r) for r in rounds for s in seeds} - set(lot.masks))
     if not rounds or not seeds or missing:
         raise ValueError(f"rounds and seeds must be non-empty and come from the lottery's IMP runs "
@@ -94,6 +98,7 @@ def wilson(wins, n, z=1.96):
     """The Wilson score interval (95% for z=1.96) of a success rate wins/n."""
     n = as_int(n, "n", minimum=0, example=24)
     wins = as_int(wins, "wins", minimum=0, maximum=n, example=0)
+    z = as_positive(z, "z", 1.96)
     if n == 0:
         return (0.0, 1.0)
     p = wins / n
@@ -104,6 +109,8 @@ def wilson(wins, n, z=1.96):
 
 def win_rates(table, threshold, by=("round", "way")):
     """Wins, trials, rate and Wilson 95% interval per group of the table."""
+    threshold = as_fraction(threshold, "threshold", high_open=False, example=0.8)
+    by = [by] if isinstance(by, str) else list(by)
     rows = []
     for key, g in table.groupby(list(by), sort=False):
         wins, n = int((g.val_acc >= threshold).sum()), len(g)
@@ -115,13 +122,15 @@ def win_rates(table, threshold, by=("round", "way")):
 
 def odds_key(lot, rounds, per_level, seeds, data=None):
     """The settings (and data) that identify a measurement of winning odds."""
-    return {**lottery_key(lot.config, True, data), "kind": "odds", "levels": list(rounds),
-            "per_level": per_level, "odds_seeds": list(seeds)}
+    return {**lottery_key(lot.config, True, data), "kind": "odds",
+            "levels": as_list(rounds, "rounds", "[3, 5, 7]"), "per_level": per_level,
+            "odds_seeds": as_list(seeds, "seeds", "[0, 1, 2]")}
 
 
 def measure(lot, rounds, per_level, seeds, data=None, reuse=None, progress=True):
     """Draw and train the random masks (see draws); (table, model-epochs per second), from this
     setting's checkpoint when one exists and reuse allows."""
+    rounds, seeds = as_list(rounds, "rounds", "[3, 5, 7]"), as_list(seeds, "seeds", "[0, 1, 2]")
     cfg, key = lot.config, odds_key(lot, rounds, per_level, seeds, data)
 
     def compute():
@@ -154,6 +163,10 @@ def expected_seconds(n_levels, per_level, epochs, speed):
 
 def winners_range(low, high, log10_count):
     """'10^a to 10^b' winners for a win-rate interval [low, high] of log10_count subnetworks."""
+    low = as_fraction(low, "low", high_open=False, example=0.1)
+    high = as_fraction(high, "high", high_open=False, example=0.5)
+    if low > high:
+        raise ValueError(f"the interval's low end {low} is above its high end {high}")
     if high <= 0:
         return "none"
     top = f"10^{log10_count + math.log10(high):.0f}"

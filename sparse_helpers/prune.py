@@ -5,7 +5,7 @@ import torch
 from .config import DEFAULTS
 from .model import IMAGE_SIDE, all_weights, layer_label, weight_names
 from .stack import stack_states, stacked_eval
-from .validate import as_counts, as_fraction, as_int, as_list, as_mask, as_masks, as_seed, as_state
+from .validate import as_counts, as_finite_state, as_fraction, as_int, as_list, as_mask, as_masks, as_seed, as_state
 
 
 def dense_masks(state):
@@ -25,7 +25,7 @@ def global_masks(state, sparsity, masks=None):
     weights already masked stay masked.
     """
     sparsity = as_fraction(sparsity, "sparsity", example=0.3)
-    masks = as_masks(masks, state) or dense_masks(state)
+    masks = as_masks(masks, as_finite_state(state)) or dense_masks(state)
     alive = torch.cat([state[n][masks[n] > 0].flatten() for n in weight_names(state)])
     threshold = magnitude_threshold(alive, sparsity)
     return {n: masks[n] * (state[n].abs() >= threshold) for n in weight_names(state)}

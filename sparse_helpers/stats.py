@@ -4,7 +4,7 @@ import pandas as pd
 import torch
 
 from .model import all_weights, layer_label, weight_names
-from .validate import as_int
+from .validate import as_fraction, as_int, as_list
 
 SMALL = (0.001, 0.01, 0.05, 0.1)
 
@@ -78,6 +78,8 @@ def border_facts(images, width=3):
 def wins_by_dead_units(table, ways, threshold, minimum=3):
     """Per round, wins and masks with and without a dead unit among the given ways' masks,
     keeping only rounds with at least `minimum` masks of each kind."""
+    threshold = as_fraction(threshold, "threshold", high_open=False, example=0.8)
+    ways = as_list(ways, "ways", '["even", "uniform"]')
     rows = table[table.way.isin(ways)].assign(dead=lambda t: t["dead units"] > 0,
                                               win=lambda t: t.val_acc >= threshold)
     counts = rows.groupby(["round", "dead"]).win.agg(["sum", "count"]).unstack("dead")

@@ -16,7 +16,7 @@ from .config import DEFAULTS
 from .model import default_device, load_state, snapshot
 from .progress import Progress
 from .stack import EarlyStopTracker, Stack, stack_states, stacked_eval
-from .validate import as_dataset, as_int, as_list, as_masks, as_seed
+from .validate import as_dataset, as_finite_state, as_int, as_list, as_masks, as_seed
 
 # Two threads pay off only for a stack this large (benchmarks/train_speed.py measures it).
 MIN_K_FOR_ALL_THREADS = 16
@@ -125,7 +125,7 @@ def apply_masks(pairs):
 @torch.no_grad()
 def evaluate(state, data, masks=None, split="test"):
     """Accuracy of the MLP with the given parameters on a split, masked weights set to zero."""
-    masks = as_masks(masks, state) or {}
+    masks = as_masks(masks, as_finite_state(state)) or {}
     state = {k: v * masks[k] if k in masks else v for k, v in state.items()}
     x, y = split_of(as_dataset(data, need_train=False), split)
     return stacked_eval(stack_states([state]), x, y)[1][0].item()

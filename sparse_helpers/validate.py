@@ -113,10 +113,10 @@ def as_seeds(seeds, name="seeds"):
 
 def as_hidden(hidden):
     """Hidden layer sizes as a tuple of positive ints, or a ValueError."""
-    if isinstance(hidden, (numbers.Number, str, bytes)) or not hasattr(hidden, "__len__") \
-            or len(hidden) == 0:
-        raise ValueError(f"hidden must be a sequence of hidden layer sizes, e.g. hidden=(8, 4) "
-                         f"for 784-8-4-10 or hidden=(16,) for one layer; got {hidden!r}")
+    if isinstance(hidden, (numbers.Number, str, bytes, set, frozenset, dict)) \
+            or not hasattr(hidden, "__len__") or len(hidden) == 0:
+        raise ValueError(f"hidden must be an ordered sequence of hidden layer sizes, e.g. "
+                         f"hidden=(8, 4) for 784-8-4-10 or hidden=(16,) for one layer; got {hidden!r}")
     return tuple(as_int(h, "each hidden size", minimum=1, example=8) for h in hidden)
 
 
@@ -140,6 +140,15 @@ def as_state(state):
     if not isinstance(state, dict) or not all(torch.is_tensor(t) for t in state.values()):
         raise ValueError(f"expected a state dict of tensors (e.g. sh.snapshot(model) or "
                          f"sh.theta0(seed)); got {type(state).__name__}")
+    return state
+
+
+def as_finite_state(state):
+    """as_state, and every floating-point tensor finite, else a ValueError naming the tensors."""
+    bad = [k for k, v in as_state(state).items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ValueError(f"the weights hold NaN or infinite values in {bad}: the model diverged or the "
+                         f"state was damaged; retrain it (a lower learning rate helps)")
     return state
 
 

@@ -136,3 +136,27 @@ def test_baseline_with_wrong_shapes_is_refused(tiny, tmp_path, monkeypatch, caps
     tamper(path, edit_tensors=lambda t: t.update({"trained.state/0/0.weight": torch.zeros(16, 784)}))
     trained_baseline(ONE_EPOCH, tiny, progress=False)
     assert "afresh" in capsys.readouterr().out
+
+
+def test_a_subset_or_shuffled_labels_under_the_same_name_get_their_own_key(tiny):
+    subset = tiny._replace(train_x=tiny.train_x[:100], train_y=tiny.train_y[:100])
+    shuffled = tiny._replace(train_y=tiny.train_y.flip(0))
+    keys = [baseline_key(ONE_EPOCH, d)["data"] for d in (tiny, subset, shuffled)]
+    assert len(set(keys)) == 3 and all(k.startswith(tiny.name) for k in keys)
+    assert baseline_key(ONE_EPOCH, tiny) == baseline_key(ONE_EPOCH, tiny._replace())
+    assert baseline_key(ONE_EPOCH, tiny) != baseline_key(ONE_EPOCH.but(checks_per_epoch=1), tiny)
+
+
+def test_the_default_data_has_the_key_of_the_loaded_data(real):
+    assert baseline_key(sh.DEFAULTS)["data"] == baseline_key(sh.DEFAULTS, real)["data"]
+
+
+def test_a_folder_as_the_checkpoint_path_is_refused_before_training(tiny, tmp_path):
+    with pytest.raises(ValueError, match="path must name a checkpoint file.*is a folder"):
+        trained_baseline(ONE_EPOCH, tiny, path=tmp_path)
+
+
+def test_tensors_that_share_memory_are_saved(tmp_path):
+    t = torch.arange(6.0)
+    assert sh.save_checkpoint(tmp_path / "c.safetensors", {"a": 1}, {"a": t, "b": t, "c": t[:3]})
+    assert torch.equal(sh.load_checkpoint(tmp_path / "c.safetensors", {"a": 1})[1]["c"], t[:3])

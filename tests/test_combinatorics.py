@@ -45,3 +45,15 @@ def test_numpy_ints_and_huge_integers_are_fine():
     import numpy as np
     assert C.digits(np.int64(100)) == 3
     assert C.digits(C.comb_exact(20000, 5000)) == 4883  # beyond str()'s 4,300-digit limit
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: C.p_never(2, pockets=-1), "pockets must be a whole number >= 2"),
+    (lambda: C.p_hit_distinct(3, pockets=1.5), "pockets must be a whole number >= 2"),
+    (lambda: C.log10_exact(0), "x must be a whole number >= 1"),
+    (lambda: C.one_in("0.5"), "p must be a probability"),
+    (lambda: C.head_and_tail(12345, tail=-1), "tail must be a whole number >= 1"),
+])
+def test_impossible_wheels_and_numbers_are_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -33,7 +33,7 @@ def test_numpy_numbers_become_plain_python():
     ("epochs", 2.5, "epochs must be a whole number >= 1"),
     ("epochs", 0, "epochs must be a whole number >= 1"),
     ("batch_size", 0, "batch_size must be a whole number >= 1"),
-    ("hidden", 8, r"hidden must be a sequence of hidden layer sizes, e.g. hidden=\(8, 4\)"),
+    ("hidden", 8, r"hidden must be an ordered sequence of hidden layer sizes, e.g. hidden=\(8, 4\)"),
     ("hidden", (8, 0), "each hidden size must be a whole number >= 1"),
     ("seeds", [], "at least one seed"),
     ("seeds", [1, 1], "no seed twice"),
@@ -91,3 +91,13 @@ def test_claims_are_asserted_at_their_settings_and_skipped_with_a_note_elsewhere
 def test_a_or_an_follows_how_the_number_is_spoken():
     assert [sh.notebook.a_or_an(n) for n in (805, 8, 11, 18, 18000, 100, 544, 1089)] == \
         ["an", "an", "an", "an", "an", "a", "a", "a"]
+
+
+def test_hidden_sizes_must_come_in_order_and_threads_within_the_machine(monkeypatch):
+    with pytest.raises(ValueError, match="ordered sequence"):
+        sh.Config(hidden={4, 16})
+    with pytest.raises(ValueError, match="threads must be a whole number >= 0 and <= "):
+        sh.Config(threads=100000)
+    monkeypatch.setenv("SPARSE_THREADS", "²")
+    with pytest.raises(ValueError, match="SPARSE_THREADS must be a whole number"):
+        sh.config.threads_from_env()

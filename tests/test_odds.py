@@ -85,3 +85,29 @@ def test_ticket_comparison_wants_one_ticket_per_seed(tiny):
         L.ticket_comparison(lot, both, tiny, reuse=False, progress=False)
     with pytest.raises(ValueError, match="must come from this lottery"):
         L.ticket_comparison(lot, pd.DataFrame({"seed": [0], "round": [3]}), tiny, reuse=False, progress=False)
+
+
+@pytest.mark.parametrize("z", [-1.96, 0, float("nan"), float("inf"), "1.96"])
+def test_wilson_refuses_a_z_that_is_not_a_positive_number(z):
+    with pytest.raises(ValueError, match="z must be a finite number > 0"):
+        odds.wilson(3, 5, z=z)
+
+
+def test_win_rates_check_the_threshold_and_take_one_column_name():
+    table = pd.DataFrame({"round": [1, 1, 1], "way": ["even"] * 3, "val_acc": [0.9, 0.85, 0.7]})
+    with pytest.raises(ValueError, match="threshold must be a fraction"):
+        odds.win_rates(table, 80)
+    assert odds.win_rates(table, 0.8, by="round")[["wins", "n"]].values.tolist() == [[2, 3]]
+    with pytest.raises(ValueError, match="low end 0.5 is above its high end 0.1"):
+        odds.winners_range(0.5, 0.1, 100)
+
+
+def test_repeated_or_boolean_rounds_are_refused_before_they_count_twice():
+    imp = prune.global_masks(sh.theta0(0), 0.9)
+    lot = L.Lottery(sh.Config(seeds=(0,)), pd.DataFrame(), {(0, 1): imp}, 0.0)
+    with pytest.raises(ValueError, match="must not repeat"):
+        odds.draws(lot, [1, 1], 2, [0])
+    with pytest.raises(ValueError, match="each round must be a whole number"):
+        odds.draws(lot, [True], 2, [0])
+    with pytest.raises(ValueError, match="rounds must be a list"):
+        odds.measure(lot, 1, 2, [0])

@@ -108,3 +108,12 @@ def test_dead_units_do_not_depend_on_key_order(state):
     masks = prune.global_masks(state, 0.97)
     backwards = dict(reversed(list(masks.items())))
     assert prune.dead_units(backwards) == prune.dead_units(masks)
+
+
+def test_weights_with_nan_are_refused_not_pruned_or_scored(state, tiny):
+    broken = {k: v.clone() for k, v in state.items()}
+    broken["0.weight"][0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"NaN or infinite values in \['0.weight'\]"):
+        prune.global_masks(broken, 0.5)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        sh.evaluate(broken, tiny)
