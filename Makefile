@@ -56,8 +56,7 @@ test: setup browser
 	rm -rf $(ARTIFACTS) && mkdir -p $(ARTIFACTS)
 	SPARSE_THREADS=1 SPARSE_FIGURES_DIR=$(CURDIR)/$(ARTIFACTS)/figures \
 	SPARSE_CHECKPOINT_DIR=$(CURDIR)/$(ARTIFACTS)/checkpoints \
-	$(PY) -m pytest -n 2 --dist loadgroup tests --nbval-lax --nbval-current-env notebooks \
-	  -p no:cacheprovider -rs --durations=12; \
+	$(PY) -m pytest -n 2 --dist loadgroup tests -p no:cacheprovider -rs --durations=12; \
 	status=$$?; echo "Screenshots and test figures: $(CURDIR)/$(ARTIFACTS)"; exit $$status
 
 bench: setup

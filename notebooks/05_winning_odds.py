@@ -243,8 +243,8 @@ display(Markdown(
               f"a hint that spreading the cuts evenly leaves the {small_layers} with too few weights to "
               f"carry the signal even when every unit is connected; {connected_losers} masks are too few to "
               "be sure. ")
-    + sh.when(all_dead, f"From {spars(all_dead[0]):.0f}% sparsity on, every even or uniform mask has a dead "
-              "unit, so these draws cannot separate disconnection from having too few weights there. ")
+    + (f"From {spars(all_dead[0]):.0f}% sparsity on, every even or uniform mask has a dead unit, so "
+       "these draws cannot separate disconnection from having too few weights there. " if all_dead else "")
     + f"Masks with IMP's layer counts have a dead unit in {100 * share[counts_way]:.0f}% of the draws, "
     f"and so do {len(imp_dead)} of IMP's own {len(imp)} masks here."))
 

@@ -16,12 +16,8 @@ def tiny():
 
 
 def pytest_collection_modifyitems(items):
-    """Keep the notebooks' cells on one xdist worker, in order; start the two parts of the
-    robustness run first, one on each worker, and the groups after the single tests, so that
-    the worker with the long part is not left holding another long group."""
-    for item in items:
-        if str(item.fspath).endswith(".ipynb"):
-            item.add_marker(pytest.mark.xdist_group("nbval"))
+    """Start the two parts of the robustness run first, one on each worker, and the groups after
+    the single tests, so that the worker with the long part is not left holding another long group."""
     def group(item):
         """The item's xdist group, or ''."""
         mark = item.get_closest_marker("xdist_group")
