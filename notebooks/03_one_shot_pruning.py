@@ -221,10 +221,12 @@ acc_empty = sh.evaluate(states[story], data, all_pruned)
 assert abs(acc_empty - 0.10) < 0.005
 print(f"every weight pruned: accuracy {100 * acc_empty:.0f}% (one class out of ten)")
 
-# %% [markdown]
-# Pruning without retraining keeps the accuracy until roughly a third of the weights are gone. The
-# post then shows a far better result, a ticket with 91.4% of the weights removed ("roughly 19 out of
-# every 20" rounds that up to 95%; its "almost 95 percent" may describe the last point of its plot,
-# the failing round at 93.1%), using retraining and a reset to the original initialisation. That is
-# the lottery ticket procedure:
-# [04 · Lottery tickets](04_lottery_tickets.ipynb).
+# %%
+post = sh.notebook
+display(Markdown(
+    "Pruning without retraining keeps the accuracy until roughly a third of the weights are gone. The "
+    f"post then shows a far better result, a ticket with {100 * (1 - post.POST_TICKET / post.POST_WEIGHTS):.1f}% "
+    "of the weights removed (\"roughly 19 out of every 20\" rounds that up to 95%; its \"almost 95 "
+    "percent\" may describe the last point of its plot, the failing round at "
+    f"{100 * post.post_sparsity(12):.1f}%), using retraining and a reset to the original initialisation. "
+    "That is the lottery ticket procedure: [04 · Lottery tickets](04_lottery_tickets.ipynb)."))

@@ -113,10 +113,18 @@ print(f"{trained} networks x {cfg.epochs} epochs, trained in {lot.seconds:.0f} s
 imp = L.imp_rows(lot.rounds, cfg.schedule)
 print("weights kept by IMP in rounds 0-11:", imp[imp.seed == cfg.seeds[0]]["kept"].tolist()[:12])
 
+# %%
+post = sh.notebook
+kept = imp[imp.seed == cfg.seeds[0]]["kept"].tolist()
+eleventh = kept[11] if len(kept) > 11 else None
+display(Markdown(
+    f"With the post's percentile rule, eleven rounds of 20% leave exactly **{post.POST_TICKET} weights "
+    f"({100 * (1 - post.POST_TICKET / post.POST_WEIGHTS):.1f}% sparse)**: the size of the post's winning "
+    "ticket, so the post most likely stopped after its eleventh pruning." if eleventh == post.POST_TICKET else
+    f"At these settings the eleventh round keeps {eleventh} weights, not the {post.POST_TICKET} of the "
+    "post's ticket, so its size says nothing about which round the post stopped at."))
+
 # %% [markdown]
-# With the post's percentile rule, eleven rounds of 20% leave exactly **544 weights (91.4% sparse)**:
-# the size of the post's winning ticket, so the post most likely stopped after its eleventh pruning.
-#
 # The table gives, for every round, the test accuracy after the round's training, averaged over seeds
 # (and over the re-initialisations). This is the comparison the post could not make: the controls at
 # every sparsity, not only at the end. (The layer-wise schedule keeps a slightly different number of
@@ -450,13 +458,16 @@ for balls, said in [(1, "1 in 37"), (2, "2 in 37, about 5%"), (25, "almost 50/50
 for spins, said in [(100, "about 6% of never winning"), (1000, "about 1 in a trillion of never winning")]:
     lose = comb.p_never(spins)
     print(f"{spins:>4} spins: post says {said:<38} | exact: {100 * float(lose):.3g}% = 1 in {comb.one_in(lose):,}")
+display(Markdown(
+    f"Read as independent spins, every figure the post gives checks out: two spins win "
+    f"{100 * float(comb.p_hit_any(2)):.1f}% of the time (\"about 5%\"), 25 spins "
+    f"{100 * float(comb.p_hit_any(25)):.1f}% (\"almost 50/50\"), and a thousand losing spins in a row happen "
+    f"once in about {comb.one_in(comb.p_never(1000)) / 1e9:.0f} billion tries, fairly rounded to \"one in a "
+    "trillion\". Only the phrase \"two in 37\" counts pockets, which is the one-spin reading; under that "
+    f"reading 25 balls would win {100 * float(comb.p_hit_distinct(25)):.1f}% of the time, not half. So the "
+    "analogy is consistent if \"dropping k balls\" means k spins."))
 
 # %% [markdown]
-# Read as independent spins, every figure the post gives checks out: two spins win 5.3% of the time
-# ("about 5%"), 25 spins 49.6% ("almost 50/50"), and a thousand losing spins in a row happen once in
-# about 793 billion tries, fairly rounded to "one in a trillion". Only the phrase "two in 37" counts
-# pockets, which is the one-spin reading; under that reading 25 balls would win 67.6% of the time, not
-# half. So the analogy is consistent if "dropping k balls" means k spins.
 #
 # ## Explore the procedure yourself
 #

@@ -7,6 +7,16 @@ from .config import DEFAULTS
 from .data import load_fashion_mnist
 
 
+POST_TICKET = 544      # the post's winning ticket, in weights
+POST_WEIGHTS = 6344    # the post's 784-8-4-10 network, biases apart
+POST_PRUNE_RATE = 0.2  # the post's share of the remaining weights pruned per round
+
+
+def post_sparsity(rounds):
+    """The sparsity the post's schedule reaches after the given number of rounds."""
+    return 1 - (1 - POST_PRUNE_RATE) ** rounds
+
+
 class Session(NamedTuple):
     """A notebook's setting: its config, the data, the dense baseline, the story seed's index."""
     cfg: object
