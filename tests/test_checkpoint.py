@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import pickle
@@ -139,11 +140,11 @@ def test_baseline_with_wrong_shapes_is_refused(tiny, tmp_path, monkeypatch, caps
 
 
 def test_a_subset_or_shuffled_labels_under_the_same_name_get_their_own_key(tiny):
-    subset = tiny._replace(train_x=tiny.train_x[:100], train_y=tiny.train_y[:100])
-    shuffled = tiny._replace(train_y=tiny.train_y.flip(0))
+    subset = dataclasses.replace(tiny, train_x=tiny.train_x[:100], train_y=tiny.train_y[:100])
+    shuffled = dataclasses.replace(tiny, train_y=tiny.train_y.flip(0))
     keys = [baseline_key(ONE_EPOCH, d)["data"] for d in (tiny, subset, shuffled)]
     assert len(set(keys)) == 3 and all(k.startswith(tiny.name) for k in keys)
-    assert baseline_key(ONE_EPOCH, tiny) == baseline_key(ONE_EPOCH, tiny._replace())
+    assert baseline_key(ONE_EPOCH, tiny) == baseline_key(ONE_EPOCH, dataclasses.replace(tiny))
     assert baseline_key(ONE_EPOCH, tiny) != baseline_key(ONE_EPOCH.but(checks_per_epoch=1), tiny)
 
 

@@ -16,7 +16,7 @@ def test_numpy_float32_is_read_as_the_number_it_prints():
 
 
 def test_a_bad_threads_variable_is_named(monkeypatch):
-    from sparse_helpers.config import threads_from_env
+    from sparse_helpers.computing.config import threads_from_env
     monkeypatch.setenv("SPARSE_THREADS", "abc")
     with pytest.raises(ValueError, match="SPARSE_THREADS must be a whole number"):
         threads_from_env()

@@ -1,3 +1,4 @@
+import dataclasses
 import gzip
 import random
 import zlib
@@ -7,15 +8,15 @@ import pytest
 import torch
 
 import sparse_helpers as sh
-from sparse_helpers import data as D
+from sparse_helpers.computing import data as D
 
-FIELDS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y", "classes", "name")
+FIELDS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y", "classes", "name", "fingerprint")
 
 
 # ---------------------------------------------------------------- real data
 
 def test_real_data_shapes_types_and_normalisation(real):
-    assert isinstance(real, D.Dataset) and real._fields == FIELDS
+    assert isinstance(real, D.Dataset) and tuple(f.name for f in dataclasses.fields(real)) == FIELDS
     assert real.train_x.shape == (55000, 784) and real.val_x.shape == (5000, 784)
     assert real.test_x.shape == (10000, 784)
     for x, y in ((real.train_x, real.train_y), (real.val_x, real.val_y),
@@ -304,10 +305,10 @@ def test_random_gzip_corruption_is_always_a_named_data_error(isolated, real_file
 
 def test_synthetic_data_is_a_seeded_dataset_with_a_val_part():
     a, b = sh.synthetic_data(seed=3), sh.synthetic_data(seed=3)
-    assert isinstance(a, D.Dataset) and a._fields == FIELDS
+    assert isinstance(a, D.Dataset) and tuple(f.name for f in dataclasses.fields(a)) == FIELDS
     assert a.train_x.shape == (512, 784) and a.val_x.shape == (128, 784)
     assert a.test_x.shape == (256, 784) and a.val_y.dtype == torch.int64
-    assert all(torch.equal(x, y) for x, y in zip(a[:6], b[:6]))
+    assert all(torch.equal(getattr(a, f), getattr(b, f)) for f in D.TENSORS) and a.fingerprint == b.fingerprint
     assert not torch.equal(a.val_x, sh.synthetic_data(seed=4).val_x)
     none = sh.synthetic_data(seed=3, n_val=0)
     assert none.val_x.shape == (0, 784) and none.val_y.shape == (0,)

@@ -1,3 +1,4 @@
+import dataclasses
 import pandas as pd
 import pytest
 import torch
@@ -94,11 +95,11 @@ def test_a_lottery_is_reused_and_a_tampered_one_refused(lot, tmp_path, monkeypat
     assert all(torch.equal(back.masks[k][n], lot.masks[k][n]) for k in lot.masks for n in lot.masks[k])
     twos = dict(lot.masks)
     twos[(0, 1)] = {n: 2 * m for n, m in twos[(0, 1)].items()}  # stored as uint8: 2, not 0 or 1
-    L.save_lottery(lot._replace(masks=twos), path, key)
+    L.save_lottery(dataclasses.replace(lot, masks=twos), path, key)
     with pytest.raises(ValueError, match="only 0 .pruned. and 1"):
         L.read_lottery(path, SMALL, key)
     del twos[(0, 1)]  # a round missing
-    L.save_lottery(lot._replace(masks=twos), path, key)
+    L.save_lottery(dataclasses.replace(lot, masks=twos), path, key)
     with pytest.raises(sh.CheckpointMismatch, match="every seed's 4 rounds"):
         L.read_lottery(path, SMALL, key)
 

@@ -1,10 +1,11 @@
+import dataclasses
 import numpy as np
 import pytest
 import torch
 
 import sparse_helpers as sh
 from sparse_helpers import prune
-from sparse_helpers.train import epoch_log, make_optimizer, train_many
+from sparse_helpers.computing.train import epoch_log, make_optimizer, train_many
 
 FAST = sh.Config(epochs=2)
 
@@ -89,7 +90,7 @@ def test_early_stop_checks_five_times_an_epoch(tiny, monkeypatch):
 
 
 def test_early_stop_without_a_validation_split_is_refused(tiny):
-    no_val = tiny._replace(val_x=tiny.val_x[:0], val_y=tiny.val_y[:0])
+    no_val = dataclasses.replace(tiny, val_x=tiny.val_x[:0], val_y=tiny.val_y[:0])
     with pytest.raises(ValueError, match="val_size > 0"):
         train_many([sh.theta0(0)], no_val, FAST, early_stop=True, progress=False)
 
@@ -178,12 +179,12 @@ def test_the_robustness_runs_float_path_changes_the_last_digits(tmp_path):
 
 
 @pytest.mark.parametrize("change,match", [
-    (lambda d: d._replace(train_x=d.train_x.double()), "images must be float32"),
-    (lambda d: d._replace(train_y=d.train_y.int()), "labels must be int64"),
-    (lambda d: d._replace(train_y=d.train_y + 10), "labels must lie in 0-9"),
-    (lambda d: d._replace(train_x=d.train_x[:, :100]), "rows of 784 pixels"),
-    (lambda d: d._replace(train_y=d.train_y[:10]), "one per image"),
-    (lambda d: d._replace(train_x=d.train_x[:0], train_y=d.train_y[:0]), "no training images"),
+    (lambda d: dataclasses.replace(d, train_x=d.train_x.double()), "images must be float32"),
+    (lambda d: dataclasses.replace(d, train_y=d.train_y.int()), "labels must be int64"),
+    (lambda d: dataclasses.replace(d, train_y=d.train_y + 10), "labels must lie in 0-9"),
+    (lambda d: dataclasses.replace(d, train_x=d.train_x[:, :100]), "rows of 784 pixels"),
+    (lambda d: dataclasses.replace(d, train_y=d.train_y[:10]), "one per image"),
+    (lambda d: dataclasses.replace(d, train_x=d.train_x[:0], train_y=d.train_y[:0]), "no training images"),
     (lambda d: (1, 2, 3), "data must be a Dataset"),
 ])
 def test_hand_built_datasets_are_checked(tiny, change, match):
@@ -192,7 +193,7 @@ def test_hand_built_datasets_are_checked(tiny, change, match):
 
 
 def test_a_run_without_a_validation_split_reports_nan(tiny):
-    no_val = tiny._replace(val_x=tiny.val_x[:0], val_y=tiny.val_y[:0])
+    no_val = dataclasses.replace(tiny, val_x=tiny.val_x[:0], val_y=tiny.val_y[:0])
     (run,) = train_many([sh.theta0(0)], no_val, FAST, progress=False)
     assert np.isnan(run.val_acc) and run.test_acc > 0.1
     assert np.isnan(sh.evaluate(sh.theta0(0), no_val, split="val"))

@@ -4,6 +4,7 @@ import torch
 from torch import nn
 
 from .config import DEFAULTS
+from .layout import hidden_sizes, layer_label, weight_names
 from .validate import as_hidden, as_seed
 
 IMAGE_SIDE, N_CLASSES = 28, 10
@@ -32,17 +33,6 @@ def seed_for(*parts):
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0] >> 1)
 
 
-def weight_names(state):
-    """Names of the weight matrices (not biases) in a state dict, input layer first."""
-    names = [name for name, t in state.items() if name.endswith("weight") and t.dim() == 2]
-    return sorted(names, key=lambda n: int(n.split(".")[0]) if n.split(".")[0].isdigit() else 0)
-
-
-def hidden_sizes(state):
-    """The hidden layer sizes of the MLP a state dict belongs to."""
-    return tuple(state[name].shape[0] for name in weight_names(state)[:-1])
-
-
 def snapshot(model):
     """A detached copy of the model's parameters (e.g. θ₀), on the CPU."""
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -53,12 +43,6 @@ def load_state(state, device="cpu"):
     model = make_mlp(hidden_sizes(state))
     model.load_state_dict(state)
     return model.to(device)
-
-
-def layer_label(name, state):
-    """A readable label for a weight matrix, e.g. '784x8'."""
-    out_features, in_features = state[name].shape
-    return f"{in_features}x{out_features}"
 
 
 def as_state(model_or_state):
@@ -91,3 +75,14 @@ def describe(hidden):
 def default_device():
     """'cuda' when a GPU is present, else 'cpu'."""
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@torch.no_grad()
+def silent_units(state, x):
+    """Per hidden layer, the units whose ReLU output is zero for every row of x: dead after
+    training, whatever the mask allowed."""
+    names, h, counts = weight_names(state), x, []
+    for name in names[:-1]:
+        h = torch.relu(torch.addmm(state[name[: -len("weight")] + "bias"], h, state[name].t()))
+        counts.append(int((h.amax(0) <= 0).sum()))
+    return counts

@@ -3,6 +3,7 @@ import gzip
 import hashlib
 import os
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,8 +32,17 @@ APT_REINSTALL = "sudo apt-get install --reinstall -y dataset-fashion-mnist"
 FILE_LIST = "\n".join(f"  {name}  (or {name}.gz)" for name in FILES)
 
 
-class Dataset(NamedTuple):
-    """A dataset split three ways: flattened float32 images and int64 labels, plus class names."""
+TENSORS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A dataset split three ways: flattened float32 images and int64 labels, plus class names.
+
+    Its tensors are read-only (torch refuses in-place edits of them) and its fingerprint is taken
+    once, when it is made, so that every result computed from it names exactly these contents.
+    Make a changed copy with dataclasses.replace(data, train_x=...): it gets its own fingerprint.
+    """
     train_x: torch.Tensor
     train_y: torch.Tensor
     val_x: torch.Tensor
@@ -40,7 +50,21 @@ class Dataset(NamedTuple):
     test_x: torch.Tensor
     test_y: torch.Tensor
     classes: tuple
-    name: str = "unnamed"  # which data these are: checkpoints made from other data are not reused
+    name: str = "unnamed"  # which data these are, for people; the fingerprint is for the code
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self):
+        for part in TENSORS:
+            t = getattr(self, part)
+            if torch.is_tensor(t) and not t.is_inference():
+                with torch.inference_mode():  # a private copy that refuses in-place edits
+                    object.__setattr__(self, part, t.clone())
+        object.__setattr__(self, "fingerprint", fingerprint(self))
+
+    @property
+    def label(self):
+        """The name and fingerprint, as results record them: 'fashion-mnist, ... #1a2b3c4d5e6f'."""
+        return f"{self.name} #{self.fingerprint}"
 
 
 def fashion_name(val_size, split_seed):
@@ -48,17 +72,15 @@ def fashion_name(val_size, split_seed):
     return f"fashion-mnist, val_size={val_size}, split_seed={split_seed}"
 
 
-def data_name(data, cfg):
-    """The name and fingerprint of data (of the Fashion-MNIST split cfg loads, when None)."""
-    data = load_fashion_mnist(val_size=cfg.val_size, split_seed=cfg.split_seed) if data is None else data
-    return f"{data.name} #{fingerprint(data)}"
-
-
 def fingerprint(data):
     """12 hex digits that change with the size or contents of any split, so that a subset, an edit
     or shuffled labels under the same name never reuse another's results."""
     digest = hashlib.blake2b(digest_size=6)
-    for t in data[:6]:
+    for part in TENSORS:
+        t = getattr(data, part)
+        if not torch.is_tensor(t):
+            digest.update(f"{part}:{type(t).__name__}|".encode())
+            continue
         t = t.detach().cpu().contiguous()
         digest.update(f"{tuple(t.shape)}:{t.dtype}|".encode())
         digest.update(t.numpy())  # the raw bytes: the same on every CPU
@@ -296,13 +318,14 @@ def read_raw(found):
     """The four files of a Found folder as RawArrays, read and checked once per folder."""
     key = ("raw", found.folder.resolve())
     if key not in _CACHE:
-        arrays = {name: torch.from_numpy(read_checked(path, name).copy())
-                  for name, path in found.files.items()}
-        _CACHE[key] = RawArrays(
-            train_images=arrays["train-images-idx3-ubyte"],
-            train_labels=arrays["train-labels-idx1-ubyte"].long(),
-            test_images=arrays["t10k-images-idx3-ubyte"],
-            test_labels=arrays["t10k-labels-idx1-ubyte"].long())
+        with torch.inference_mode():  # read-only, shared by every caller
+            arrays = {name: torch.from_numpy(read_checked(path, name).copy()).clone()
+                      for name, path in found.files.items()}
+            _CACHE[key] = RawArrays(
+                train_images=arrays["train-images-idx3-ubyte"],
+                train_labels=arrays["train-labels-idx1-ubyte"].long(),
+                test_images=arrays["t10k-images-idx3-ubyte"],
+                test_labels=arrays["t10k-labels-idx1-ubyte"].long())
     return _CACHE[key]
 
 
@@ -345,16 +368,17 @@ def normalise(images, mean, std):
 def build(raw, val_size, split_seed):
     """The Dataset from raw arrays: hold out val, normalise all with the train part's stats."""
     train_idx, val_idx = split_indices(val_size, split_seed, len(raw.train_images))
-    train = raw.train_images[train_idx]
-    mean, std = pixel_mean_std(train)
-    return Dataset(
-        train_x=normalise(train, mean, std),
-        train_y=raw.train_labels[train_idx],
-        val_x=normalise(raw.train_images[val_idx], mean, std),
-        val_y=raw.train_labels[val_idx],
-        test_x=normalise(raw.test_images, mean, std),
-        test_y=raw.test_labels.clone(),
-        classes=CLASSES, name=fashion_name(val_size, split_seed))
+    with torch.inference_mode():  # read-only tensors, so that no caller changes the cached copy
+        train = raw.train_images[train_idx]
+        mean, std = pixel_mean_std(train)
+        return Dataset(
+            train_x=normalise(train, mean, std),
+            train_y=raw.train_labels[train_idx],
+            val_x=normalise(raw.train_images[val_idx], mean, std),
+            val_y=raw.train_labels[val_idx],
+            test_x=normalise(raw.test_images, mean, std),
+            test_y=raw.test_labels.clone(),
+            classes=CLASSES, name=fashion_name(val_size, split_seed))
 
 
 def load_fashion_mnist(root=None, val_size=DEFAULTS.val_size, split_seed=DEFAULTS.split_seed,

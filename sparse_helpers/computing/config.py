@@ -12,14 +12,24 @@ from .validate import (as_choice, as_fraction, as_hidden, as_int, as_positive, a
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("global", "layerwise")
 N_TRAIN = 60000  # Fashion-MNIST's training images, of which val_size are held out
+SLIDER_RATES = tuple(round(0.05 * i, 2) for i in range(1, 19))  # 5%, 10%, ... 90%
+
+
+def as_rates(rates):
+    """Prune rates as a sorted tuple of distinct fractions in (0, 1), or a ValueError."""
+    if isinstance(rates, (str, bytes, dict, set)) or not hasattr(rates, "__iter__"):
+        raise ValueError(f"explorer_rates must be a list of prune rates, e.g. (0.1, 0.2, 0.3); got {rates!r}")
+    out = tuple(sorted({round(as_fraction(r, "each of explorer_rates", low_open=True), 6) for r in rates}))
+    return out
 
 
 def threads_from_env():
     """$SPARSE_THREADS as a whole number (0, the default, picks by stack size)."""
-    text = os.environ.get("SPARSE_THREADS", "0").strip() or "0"
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"SPARSE_THREADS must be a whole number of CPU threads (0 = automatic); "
-                         f"got {text!r}")
+    text, cpus = os.environ.get("SPARSE_THREADS", "0").strip() or "0", os.cpu_count() or 1
+    if not (text.isascii() and text.isdigit()) or int(text) > cpus:
+        raise ValueError(f"SPARSE_THREADS must be a whole number of CPU threads from 0 (automatic) "
+                         f"to {cpus}, this machine's CPUs; got {text!r}. Unset it or set e.g. "
+                         f"SPARSE_THREADS=1")
     return int(text)
 
 
@@ -43,6 +53,8 @@ class Config:
     reinits: int = 2                  # random re-initialisations per mask in the controls
     control_epochs: int = 40          # the post's 4x training at the ticket
     checks_per_epoch: int = 5         # validation-loss checks per epoch, for early stopping
+    story_seed: int = 0               # the seed the notebooks follow run by run, as the post does
+    explorer_rates: tuple = SLIDER_RATES  # notebook 04's prune-rate slider: stored for story_seed
     threads: int = threads_from_env()  # CPU threads ($SPARSE_THREADS); 0 = by stack size
 
     def __post_init__(self):
@@ -73,6 +85,8 @@ class Config:
                                      example=40),
             "checks_per_epoch": as_int(self.checks_per_epoch, "checks_per_epoch", minimum=1,
                                        example=5),
+            "story_seed": as_seed(self.story_seed, "story_seed"),
+            "explorer_rates": as_rates(self.explorer_rates),
             "threads": as_int(self.threads, "threads", minimum=0,
                               maximum=os.cpu_count() or 1, example=1),
         }
@@ -97,3 +111,11 @@ class Config:
 
 
 DEFAULTS = Config()
+
+
+def as_config(cfg):
+    """cfg if it is a Config, else a ValueError saying how to make one."""
+    if not isinstance(cfg, Config):
+        raise ValueError(f"cfg must be a Config, e.g. sh.Config(epochs=3) or sh.DEFAULTS.but(epochs=3); "
+                         f"got {type(cfg).__name__} {cfg!r:.80}")
+    return cfg

@@ -38,6 +38,7 @@ class Run(NamedTuple):
     history: list        # test accuracy after each epoch (empty unless asked for)
     val_history: list    # validation accuracy after each epoch (empty unless asked for)
     early: EarlyStop     # the validation-loss minimum (None unless asked for)
+    val_loss_history: list = []  # validation loss after each epoch (empty unless asked for)
 
 
 @contextmanager
@@ -181,7 +182,7 @@ def train_many(states, data, cfg=DEFAULTS, masks=None, data_seeds=0, epochs=None
                 if tracker:
                     tracker.after(epoch * steps + j, j)
             if history:
-                curves.append((stack.evaluate(*test)[1], stack.evaluate(*val)[1]))
+                curves.append((stack.evaluate(*test)[1], *stack.evaluate(*val)))
             bar.update()
     runs = collect_runs(stack, test, val, curves, tracker)
     return [runs[order.index(i)] for i in range(len(states))]
@@ -195,9 +196,10 @@ def collect_runs(stack, test, val, curves, tracker):
                          f"Lower the learning rate (lr) or check the data for NaNs")
     test_acc, val_acc = stack.evaluate(*test)[1].tolist(), stack.evaluate(*val)[1].tolist()
     early = tracker.results(test) if tracker else [None] * stack.k
-    per_epoch = [(t.tolist(), v.tolist()) for t, v in curves]
-    return [Run(state, test_acc[i], val_acc[i], [t[i] for t, _ in per_epoch],
-                [v[i] for _, v in per_epoch], EarlyStop(*early[i]) if early[i] else None)
+    per_epoch = [(t.tolist(), vl.tolist(), v.tolist()) for t, vl, v in curves]
+    return [Run(state, test_acc[i], val_acc[i], [t[i] for t, _, _ in per_epoch],
+                [v[i] for _, _, v in per_epoch], EarlyStop(*early[i]) if early[i] else None,
+                [vl[i] for _, vl, _ in per_epoch])
             for i, state in enumerate(stack.states())]
 
 

@@ -10,7 +10,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .model import weight_names
+from .layout import weight_names
 
 
 def stack_layer(mats, first):

@@ -3,7 +3,8 @@ import pandas as pd
 import torch
 
 from .config import DEFAULTS
-from .model import IMAGE_SIDE, all_weights, layer_label, weight_names
+from .layout import layer_label, weight_names
+from .model import IMAGE_SIDE, all_weights
 from .stack import stack_states, stacked_eval
 from .validate import as_counts, as_finite_state, as_fraction, as_int, as_list, as_mask, as_masks, as_seed, as_state
 

@@ -9,6 +9,8 @@ import numbers
 import numpy as np
 import torch
 
+from .layout import weight_names
+
 MAX_SEED = 2 ** 63 - 1  # torch's generators take a signed 64-bit seed
 N_CLASSES, N_PIXELS = 10, 784
 
@@ -166,7 +168,6 @@ def as_masks(masks, state):
     if masks is None:
         return None
     state = as_state(state)
-    from .model import weight_names
     names = weight_names(state)
     if not isinstance(masks, dict) or set(masks) != set(names):
         got = sorted(masks) if isinstance(masks, dict) else type(masks).__name__

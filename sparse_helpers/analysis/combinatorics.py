@@ -3,7 +3,7 @@ import math
 import numbers
 from fractions import Fraction
 
-from .validate import as_int
+from ..computing.validate import as_int
 
 POCKETS = 37  # a European roulette wheel: 0 to 36
 

@@ -4,10 +4,10 @@ import warnings
 
 import torch
 
-from .model import weight_names
-from .prune import apply_masks
-from .train import num_threads
-from .validate import as_int
+from ..computing.layout import weight_names
+from ..computing.prune import apply_masks
+from ..computing.train import num_threads
+from ..computing.validate import as_int
 
 
 def layers(state):

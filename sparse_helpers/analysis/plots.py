@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .model import IMAGE_SIDE, weight_names
-from .paths import figures_dir
+from ..computing.layout import weight_names
+from ..computing.model import IMAGE_SIDE
+from ..computing.paths import figures_dir
 
 BAND = "band: min-max over seeds"
 

@@ -1,0 +1,1 @@
+"""The computing layer: data, the model, training and pruning. It imports nothing above it."""

@@ -1,0 +1,330 @@
+"""One cache for every experiment: its key, its stored file, and reuse or compute.
+
+An experiment is an object with a config slice (`settings`), a `compute` step, and an
+`encode`/`decode` pair for one safetensors file (plain tensors and a JSON header: loading one
+never runs code). Its key holds the settings, the fingerprint of its data, and a hash of the
+code that computes it: the experiment's own module and the modules it imports from the
+computing layer, docstrings and comments left out. Editing a plot, a finding or a sentence
+(the analysis layer) therefore never retires a result; editing the training step retires
+every result whose code imports it, and no other.
+"""
+import ast
+import hashlib
+import json
+import math
+import os
+import tempfile
+import time
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+
+from ..computing.data import Dataset, load_fashion_mnist
+from ..computing.layout import in_layer_order
+from ..computing.paths import RESULTS_DIR, checkpoints_dir, recompute_requested, results_log
+from ..computing.config import as_config
+from ..computing.validate import plain
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# Modules that decide nothing a result holds: where files go, progress bars, this cache.
+NOT_COMPUTING = {"computing/paths.py", "computing/progress.py", "experiments/store.py"}
+
+
+class StoredResultError(ValueError):
+    """A stored result is unreadable, was made with other settings or data, or fails a check."""
+
+
+# ---------------------------------------------------------------- which code a result depends on
+
+def imported_modules(path):
+    """The package modules a module imports (relative imports), as paths under the package."""
+    tree, here, out = ast.parse(path.read_text()), path.parent, set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or node.level == 0:
+            continue
+        base = here
+        for _ in range(node.level - 1):
+            base = base.parent
+        target = base.joinpath(*(node.module or "").split(".")) if node.module else base
+        candidates = [target.with_suffix(".py")] + [target / f"{a.name}.py" for a in node.names]
+        out |= {c for c in candidates if c.is_file()}
+    return out
+
+
+def code_files(module_path):
+    """The module and every package module it imports, directly or not, that computes."""
+    seen, todo = set(), [Path(module_path).resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen or path.name == "__init__.py":
+            continue
+        seen.add(path)
+        todo += imported_modules(path)
+    rel = {p.relative_to(PACKAGE).as_posix() for p in seen}
+    return sorted(r for r in rel if r not in NOT_COMPUTING and not r.startswith("analysis/"))
+
+
+@lru_cache(maxsize=None)
+def code_version(module_path):
+    """12 hex digits of the code a result of module_path depends on, docstrings left out."""
+    digest = hashlib.sha256()
+    for rel in code_files(module_path):
+        tree = ast.parse((PACKAGE / rel).read_text())
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+        digest.update(rel.encode() + ast.dump(tree).encode())
+    return digest.hexdigest()[:12]
+
+
+# ---------------------------------------------------------------- one file: tensors, tables, header
+
+def encode_table(table):
+    """A DataFrame as JSON that reads back exactly: columns, dtypes and every float's bits."""
+    columns = {c: table[c].tolist() for c in table.columns}
+    dtypes = {c: str(table[c].dtype) for c in table.columns}
+    return json.dumps({"columns": list(map(str, table.columns)), "dtypes": dtypes, "data": columns})
+
+
+def decode_table(text):
+    """The DataFrame encode_table wrote."""
+    raw = json.loads(text)
+    table = pd.DataFrame({c: raw["data"][c] for c in raw["columns"]}, columns=raw["columns"])
+    for c, dtype in raw["dtypes"].items():
+        if dtype in ("int64", "float64", "bool") and len(table):
+            table[c] = table[c].astype(dtype)
+    return table
+
+
+def save_file_atomically(path, header, tensors, tables):
+    """Write one result file under a temporary name, then rename it; True when written.
+
+    An unwritable folder is a warning, not a failure: the caller still has the result.
+    """
+    path = Path(path)
+    meta = {"header": json.dumps(plain(header), sort_keys=True)}
+    meta.update({f"table:{k}": encode_table(t) for k, t in tables.items()})
+    flat = {k: v.detach().cpu().clone().contiguous() for k, v in tensors.items()}  # no shared storage
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".partial")
+        os.close(fd)
+        save_file(flat, tmp, metadata=meta)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a result is meant to be shared
+        os.replace(tmp, path)
+        return True
+    except (OSError, SafetensorError) as err:
+        if tmp and os.path.exists(tmp):
+            os.remove(tmp)
+        warnings.warn(f"could not write {path} ({err}); the result is returned but not saved. "
+                      f"Set SPARSE_CHECKPOINT_DIR to a writable folder to keep it.", stacklevel=3)
+        return False
+
+
+def read_file(path):
+    """(header, tensors, tables) of a result file, or a StoredResultError saying why not."""
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+        header = json.loads(meta.get("header", "null"))
+        tensors = load_file(str(path))
+        tables = {k[len("table:"):]: decode_table(v) for k, v in meta.items() if k.startswith("table:")}
+    except (SafetensorError, OSError, ValueError, KeyError, TypeError) as err:
+        what = "a folder, not a result file" if Path(path).is_dir() else "not a readable result file"
+        raise StoredResultError(f"{path} is {what} ({type(err).__name__}: {err}); delete it and "
+                                f"rerun the notebook that makes it") from err
+    if not isinstance(header, dict):
+        raise StoredResultError(f"{path} holds no header of settings; delete it")
+    bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        raise StoredResultError(f"{path} holds non-finite values in {bad[:3]}: it was damaged or edited")
+    return header, tensors, tables
+
+
+def differences(stored, wanted):
+    """'field: stored X, wanted Y' for each field where two keys differ."""
+    keys = sorted(set(stored) | set(wanted), key=str)
+    return [f"{k}: stored {stored.get(k)!r}, wanted {wanted.get(k)!r}"
+            for k in keys if stored.get(k) != wanted.get(k)]
+
+
+KINDS = {"int": "whole numbers", "float": "numbers", "fraction": "fractions in [0, 1] (or nan)",
+         "str": "text", "list": "lists of numbers"}
+
+
+def column_ok(values, kind):
+    """Whether a column holds values of a kind (see KINDS)."""
+    if kind == "str":
+        return values.map(lambda v: isinstance(v, str)).all()
+    if kind == "list":
+        return values.map(lambda v: isinstance(v, list) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)).all()
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    if kind == "int":
+        return pd.api.types.is_integer_dtype(values)
+    if kind == "fraction":
+        return bool(values.dropna().between(0, 1).all())
+    return True
+
+
+def check_table(table, columns, name, rows=None):
+    """table if it is a DataFrame with these columns ({name: kind}) and `rows` rows, else a
+    StoredResultError naming the first column that is off."""
+    if not isinstance(table, pd.DataFrame):
+        raise StoredResultError(f"it holds no {name} table")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise StoredResultError(f"its {name} table lacks the columns {missing}")
+    for column, kind in columns.items():
+        if not column_ok(table[column], kind):
+            raise StoredResultError(f"the {name} table's column {column!r} does not hold "
+                                    f"{KINDS[kind]} (dtype {table[column].dtype})")
+    if rows is not None and len(table) != rows:
+        raise StoredResultError(f"its {name} table has {len(table)} rows, not {rows}")
+    return table
+
+
+def pack_states(prefix, states):
+    """{'prefix/k/name': tensor} for a list of state dicts."""
+    return {f"{prefix}/{k}/{n}": t for k, s in enumerate(states) for n, t in s.items()}
+
+
+def unpack_states(prefix, tensors):
+    """The list of state dicts stored under prefix by pack_states."""
+    states = {}
+    for key, t in tensors.items():
+        parts = key.split("/", 2)
+        if len(parts) == 3 and parts[0] == prefix:
+            states.setdefault(int(parts[1]), {})[parts[2]] = t
+    if sorted(states) != list(range(len(states))):
+        raise StoredResultError(f"the states under {prefix!r} are not numbered 0 to {len(states) - 1}")
+    return [in_layer_order(states[k]) for k in sorted(states)]
+
+
+# ---------------------------------------------------------------- the experiment and its cache
+
+class Experiment:
+    """One computation: settings, data, a key, a compute step and one stored file.
+
+    Subclasses set `kind` and define settings(), compute(progress), encode(result) ->
+    (tensors, tables) and decode(tensors, tables) -> result; decode checks what it reads and
+    raises StoredResultError when something is off, so that a damaged file is recomputed.
+    """
+    kind = "experiment"
+
+    def __init__(self, cfg, data=None):
+        self.cfg = as_config(cfg)
+        if data is not None and not isinstance(data, Dataset):
+            raise ValueError(f"data must be a Dataset (sh.load_fashion_mnist() or sh.synthetic_data()); "
+                             f"got {type(data).__name__}")
+        self.data = data if data is not None else load_fashion_mnist(
+            val_size=self.cfg.val_size, split_seed=self.cfg.split_seed)
+
+    def settings(self):
+        """The settings this result depends on, as plain JSON-able values."""
+        raise NotImplementedError
+
+    def compute(self, progress=True):
+        """Compute the result."""
+        raise NotImplementedError
+
+    def encode(self, result):
+        """(tensors, tables) that hold the result."""
+        raise NotImplementedError
+
+    def decode(self, tensors, tables):
+        """The result from what encode wrote, after checking it."""
+        raise NotImplementedError
+
+    def key(self):
+        """Everything that decides the result: kind, settings, data and code."""
+        module = Path(__import__(type(self).__module__, fromlist=["_"]).__file__)
+        return plain({"kind": self.kind, **self.settings(), "data": self.data.label,
+                      "code": code_version(module)})
+
+    def digest(self):
+        """10 hex digits of the key: the stored file's name, and how dependants name this one."""
+        return hashlib.sha256(json.dumps(self.key(), sort_keys=True).encode()).hexdigest()[:10]
+
+    def filename(self):
+        """'<kind>-<digest>.safetensors'."""
+        return f"{self.kind}-{self.digest()}.safetensors"
+
+    def stored(self):
+        """The stored file of this key in checkpoints/, else in the committed results/, or None."""
+        for folder in (checkpoints_dir(), RESULTS_DIR):
+            path = folder / self.filename()
+            if path.is_file():
+                return path
+        return None
+
+    def read(self, path):
+        """The result stored at path, after checking its key and contents."""
+        header, tensors, tables = read_file(path)
+        wanted = self.key()
+        if header.get("key") != wanted:
+            stored = header.get("key") if isinstance(header.get("key"), dict) else {}
+            raise StoredResultError(f"{path} was made with other settings, data or code:\n  "
+                                    + "\n  ".join(differences(stored, wanted)))
+        try:
+            return self.decode(tensors, tables)
+        except StoredResultError as err:
+            raise StoredResultError(f"{path}: {err}") from err
+        except (KeyError, ValueError, IndexError, TypeError, RuntimeError) as err:
+            raise StoredResultError(f"{path} does not hold a whole {self.kind} result "
+                                    f"({type(err).__name__}: {err}); it was damaged or edited") from err
+
+    def write(self, result, path=None):
+        """Store the result under its key (in checkpoints/, or at path); True when written."""
+        tensors, tables = self.encode(result)
+        return save_file_atomically(path or checkpoints_dir() / self.filename(),
+                                    {"key": self.key()}, tensors, tables)
+
+    def result(self, reuse=None, progress=True, path=None):
+        """The stored result when reuse allows and it passes its checks, else computed and stored.
+
+        reuse defaults to True unless $SPARSE_RECOMPUTE is set; path overrides where to look and
+        write. Prints one line saying which it was.
+        """
+        reuse = not recompute_requested() if reuse is None else bool(reuse)
+        if path is not None and Path(path).is_dir():
+            raise ValueError(f"path must name a result file, e.g. {Path(path) / self.filename()}; "
+                             f"{path} is a folder")
+        found = Path(path) if path is not None else self.stored()
+        if reuse and found is not None and found.is_file():
+            try:
+                result = self.read(found)
+                report("reused", found, self.kind)
+                return result
+            except StoredResultError as err:
+                print(f"Not reusing {found.name}: {err}\nComputing afresh.")
+        start = time.perf_counter()
+        result = self.compute(progress)
+        target = Path(path) if path is not None else checkpoints_dir() / self.filename()
+        self.write(result, target)
+        report("computed", target, self.kind, time.perf_counter() - start)
+        return result
+
+
+def report(how, path, kind, seconds=None):
+    """Say which result was reused or computed, and log it to $SPARSE_RESULTS_LOG if set."""
+    took = f" in {seconds:.0f} s" if seconds is not None else ""
+    print(f"{kind}: {how}{took} ({Path(path).parent.name}/{Path(path).name})")
+    log = results_log()
+    if log is not None:
+        with open(log, "a") as f:
+            f.write(f"{how} {Path(path).resolve()}\n")
+
+
+def seconds_tensor(seconds):
+    """A float64 scalar tensor of seconds (nan when unknown)."""
+    return torch.tensor(math.nan if seconds is None else float(seconds), dtype=torch.float64)
