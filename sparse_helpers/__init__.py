@@ -3,6 +3,7 @@
 Three layers, imports in one direction: computing (data, model, training, pruning) <- experiments
 (each result with its key and stored file) <- analysis (findings, figures, widgets, prose).
 """
+from . import analysis, computing, experiments
 from .computing import config, data, layout, model, paths, prune, stack, train, validate
 from .computing.config import DEFAULTS, Config
 from .computing.data import CLASSES, DataError, Dataset, load_fashion_mnist, raw_arrays, synthetic_data
@@ -13,3 +14,7 @@ from .computing.train import EarlyStop, Run, epoch_log, evaluate, train, train_m
 from .experiments import arms, baseline, lottery, odds, store, tickets
 from .experiments.baseline import Baseline, trained_baseline
 from .experiments.store import StoredResultError
+from .analysis import (claims, combinatorics, inference, plots, prose, stats, training,
+                       weights, widgets)
+from .analysis.claims import Claim, check
+from .analysis.prose import setup, say, when

@@ -1,21 +1,43 @@
-"""Every figure of the series, in one seaborn style; each function returns its Figure."""
-import matplotlib.pyplot as plt
+"""Every figure of the series, in one seaborn style; each function returns its Figure.
+
+Figures are built on matplotlib.figure.Figure, not on pyplot's global state, so that a widget
+callback can draw one while another is open. A notebook cell shows a figure by returning it.
+"""
+import io
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 
 from ..computing.layout import weight_names
 from ..computing.model import IMAGE_SIDE
 from ..computing.paths import figures_dir
+from ..experiments.arms import ARMS
 
 BAND = "band: min-max over seeds"
 
 
 def use_style():
-    """The series' one plotting style."""
+    """The series' one plotting style; in a notebook, a Figure a cell returns is shown as a PNG."""
     sns.set_theme(style="whitegrid", context="notebook", palette="colorblind",
                   rc={"figure.dpi": 110, "savefig.dpi": 150, "axes.titleweight": "bold",
                       "axes.titlesize": 12})
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, png)
+
+
+def png(fig):
+    """A Figure as PNG bytes, cropped to what it draws."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
 
 
 def palette():
@@ -23,11 +45,15 @@ def palette():
     return sns.color_palette("colorblind")
 
 
+def figure(width, height, **kwargs):
+    """A new Figure of the given size in inches, laid out to fit."""
+    return Figure(figsize=(width, height), layout="constrained", **kwargs)
+
+
 def save(fig, name):
-    """Write fig to figures/<name> and return the path."""
-    path = figures_dir() / name
-    fig.savefig(path, bbox_inches="tight")
-    return path
+    """Write fig to figures/<name> and return fig, so that a cell can end with it."""
+    fig.savefig(figures_dir() / name, bbox_inches="tight")
+    return fig
 
 
 def band(ax, x, ys, label, color, marker=None, ls="-"):
@@ -42,7 +68,7 @@ def band(ax, x, ys, label, color, marker=None, ls="-"):
 
 def percent_axis(ax, axis="y", decimals=0):
     """Format an axis in percent."""
-    fmt = plt.FuncFormatter(lambda v, _: f"{v:.{decimals}f}%")
+    fmt = FuncFormatter(lambda v, _: f"{v:.{decimals}f}%")
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
@@ -53,36 +79,43 @@ def percent_label(v, _=None):
 
 def threshold_line(ax, threshold, label="threshold"):
     """A dashed horizontal line at the threshold (a fraction), labelled in percent."""
-    ax.axhline(100 * threshold, color=palette()[3], ls="--", lw=1,
-               label=f"{100 * threshold:.0f}% {label}")
+    ax.axhline(100 * threshold, color=palette()[3], ls="--", lw=1, label=f"{100 * threshold:.0f}% {label}")
 
 
-def legend(ax, n_seeds, **kwargs):
+def legend(ax, n_seeds, outside=False, **kwargs):
     """The legend, titled with the band's meaning when there is more than one seed."""
+    if outside:
+        kwargs = {"loc": "upper left", "bbox_to_anchor": (1.01, 1), **kwargs}
     ax.legend(title=BAND if n_seeds > 1 else None, fontsize=9, title_fontsize=9, **kwargs)
+
+
+def arm_style(arm):
+    """(label, colour, marker) of a registered arm."""
+    a = ARMS[arm]
+    return a.label, palette()[a.colour], a.marker
 
 
 def sample_grid(data, per_class=8):
     """The first few training images of each class, one row per class."""
     n = len(data.classes)
-    fig, axes = plt.subplots(n, per_class, figsize=(0.8 * per_class + 1.2, 0.84 * n),
-                             layout="constrained")
+    fig = figure(0.8 * per_class + 1.2, 0.84 * n)
+    axes = fig.subplots(n, per_class)
     for c, row in enumerate(axes):
         images = data.train_x[data.train_y == c][:per_class]
         for ax, img in zip(row, images):
             ax.imshow(img.view(IMAGE_SIDE, IMAGE_SIDE), cmap="gray_r")
             ax.set_xticks([]), ax.set_yticks([])
         row[0].set_ylabel(data.classes[c], rotation=0, ha="right", va="center")
-    fig.suptitle(f"Fashion-MNIST: {n} classes of {IMAGE_SIDE}x{IMAGE_SIDE} greyscale clothing",
-                 weight="bold")
+    fig.suptitle(f"Fashion-MNIST: {n} classes of {IMAGE_SIDE}x{IMAGE_SIDE} greyscale clothing", weight="bold")
     return fig
 
 
 def training_curves(histories, title, post=None):
-    """Test accuracy per epoch of each seed, as mean and band; the post's log as crosses."""
-    histories = 100 * np.asarray(histories)
+    """Test accuracy (%) per epoch of each seed, as mean and band; the post's log as crosses."""
+    histories = np.asarray(histories)
     epochs = np.arange(1, histories.shape[1] + 1)
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = figure(7, 4)
+    ax = fig.subplots()
     band(ax, epochs, histories, "our runs", palette()[0], marker="o")
     if post is not None:
         ax.plot(epochs[: len(post)], post, "x--", color=palette()[3], label="the post's run")
@@ -94,7 +127,8 @@ def training_curves(histories, title, post=None):
 
 def weight_histogram(weights, title, bins=120):
     """Histogram of weight values, with the |w| < 0.05 and 0.1 zones marked."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = figure(7, 4)
+    ax = fig.subplots()
     sns.histplot(np.asarray(weights), bins=bins, ax=ax, color=palette()[0])
     for c, ls in ((0.05, ":"), (0.1, "--")):
         for s in (-c, c):
@@ -106,15 +140,14 @@ def weight_histogram(weights, title, bins=120):
 
 def init_vs_trained(theta0_weights, trained_weights, title, trained_label, bins=120):
     """Histograms of the weights at initialisation and after training, overlaid."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = figure(7, 4)
+    ax = fig.subplots()
     both = np.concatenate([theta0_weights, trained_weights])
     edges = np.linspace(both.min(), both.max(), bins)
-    for w, label, c in ((theta0_weights, "θ₀ (initialisation)", 1),
-                        (trained_weights, trained_label, 0)):
+    for w, label, c in ((theta0_weights, "θ₀ (initialisation)", 1), (trained_weights, trained_label, 0)):
         sns.histplot(np.asarray(w), bins=edges, ax=ax, color=palette()[c], label=label,
                      element="step", alpha=0.35)
-    ax.set(xlabel="weight value", ylabel="number of weights (log scale)", yscale="log",
-           title=title)
+    ax.set(xlabel="weight value", ylabel="number of weights (log scale)", yscale="log", title=title)
     ax.legend()
     return fig
 
@@ -124,22 +157,22 @@ def first_layer_images(state, title):
     w = state[weight_names(state)[0]]
     cols = min(len(w), 4)
     rows = -(-len(w) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.4 * rows), squeeze=False)
-    lim = float(w.abs().max())
-    for i, ax in enumerate(axes.flat):
+    fig = figure(2.2 * cols + 0.8, 2.4 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    lim, im = float(w.abs().max()), None
+    for i, ax in enumerate(axes):
         ax.set_axis_off()
         if i < len(w):
             im = ax.imshow(w[i].view(IMAGE_SIDE, IMAGE_SIDE), cmap="RdBu_r", vmin=-lim, vmax=lim)
             ax.set_title(f"neuron {i}", fontsize=10, weight="normal")
-    fig.colorbar(im, ax=axes, shrink=0.8, label="weight (red +, blue -)")
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label="weight (red +, blue -)")
     fig.suptitle(title, weight="bold")
     return fig
 
 
-def sparsity_axes(ax, title, ylim=(0, 90)):
+def sparsity_axes(ax, title, ylabel="test accuracy", ylim=(0, 90)):
     """Label an accuracy-against-sparsity plot (both axes in percent)."""
-    ax.set(xlabel="sparsity (share of weights set to zero)", ylabel="test accuracy",
-           title=title, ylim=ylim)
+    ax.set(xlabel="sparsity (share of weights set to zero)", ylabel=ylabel, title=title, ylim=ylim)
     percent_axis(ax), percent_axis(ax, "x")
 
 
@@ -148,110 +181,134 @@ def accuracy_vs_sparsity(fine, coarse, title, post=None, curves=None):
 
     fine, coarse: lists (one per seed) of sweep tables; curves: more {label: tables} bands.
     """
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig = figure(8.2, 4.2)
+    ax = fig.subplots()
     band(ax, 100 * fine[0].sparsity.to_numpy(), [100 * t.accuracy for t in fine],
          "global pruning, 1% steps", palette()[0])
     for i, (label, tables) in enumerate((curves or {}).items()):
-        band(ax, 100 * tables[0].sparsity.to_numpy(), [100 * t.accuracy for t in tables],
-             label, palette()[2 + i])
+        band(ax, 100 * tables[0].sparsity.to_numpy(), [100 * t.accuracy for t in tables], label,
+             palette()[2 + i])
     cx = 100 * coarse[0].sparsity.to_numpy()
     ax.plot(cx, np.mean([100 * t.accuracy for t in coarse], 0), "o", color=palette()[0],
             label="10% steps (mean)")
     if post is not None:
-        ax.plot(cx[: len(post)], post, "x", ms=8, mew=2, color=palette()[3],
-                label="the post's table")
+        ax.plot(cx[: len(post)], post, "x", ms=8, mew=2, color=palette()[3], label="the post's table")
     sparsity_axes(ax, title)
-    legend(ax, len(fine), loc="lower left")
+    legend(ax, len(fine), outside=True)
     return fig
 
 
 def layer_sparsity(tables, title):
     """How sparse each layer becomes as global pruning raises the overall sparsity, per seed."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = figure(8.2, 4)
+    ax = fig.subplots()
+    ax.plot([0, 100], [0, 100], color="0.55", lw=5, alpha=0.45, zorder=1,
+            label="every layer equally sparse (the diagonal)")
     x = 100 * tables[0].sparsity.to_numpy()
     for i, col in enumerate(c for c in tables[0].columns if c.startswith("kept ")):
         total = tables[0][col].iloc[0]
         band(ax, x, [100 * (1 - t[col].to_numpy() / total) for t in tables],
              f"layer {col[5:]} ({total} weights)", palette()[i])
-    ax.plot([0, 100], [0, 100], "--", color="0.2", lw=1, zorder=5, label="every layer equal")
     ax.set(xlabel="overall sparsity", ylabel="sparsity of the layer", title=title)
     percent_axis(ax), percent_axis(ax, "x")
-    legend(ax, len(tables))
+    legend(ax, len(tables), outside=True)
     return fig
 
 
-def lottery_results(sparsity, imp_acc, oneshot, threshold, title):
-    """The post's figure: IMP's accuracy per round against sparsity, with pruning alone.
+def lottery_results(sparsity, imp_val, oneshot, threshold, title):
+    """The post's figure: IMP's validation accuracy per round against sparsity, with pruning alone.
 
-    sparsity: IMP's sparsity per round (fractions); imp_acc: seeds x rounds test accuracies;
-    oneshot: one no-retraining sweep table per seed.
+    sparsity: IMP's sparsity per round (fractions); imp_val: seeds x rounds validation accuracies;
+    oneshot: one no-retraining sweep table per seed (test accuracy).
     """
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig = figure(8.2, 4.2)
+    ax = fig.subplots()
     band(ax, 100 * oneshot[0].sparsity.to_numpy(), [100 * t.accuracy for t in oneshot],
-         "pruning without retraining", palette()[0])
-    band(ax, 100 * np.asarray(sparsity), 100 * np.asarray(imp_acc),
-         "IMP with rewind to θ₀", palette()[2], marker="o")
-    threshold_line(ax, threshold)
-    sparsity_axes(ax, title)
-    legend(ax, len(oneshot), loc="lower left")
+         "pruning without retraining (test)", palette()[7])
+    band(ax, 100 * np.asarray(sparsity), 100 * np.asarray(imp_val),
+         "IMP with rewind to θ₀ (validation)", palette()[2], marker="o")
+    threshold_line(ax, threshold, "threshold, applied to validation accuracy")
+    sparsity_axes(ax, title, ylabel="accuracy")
+    legend(ax, len(oneshot), outside=True)
     return fig
 
 
-def remaining_plot(curves, ylabel, title, threshold=None, percent_y=True, ylim=None):
+def remaining_axis(ax, remaining):
+    """A log x axis of weights remaining from 100% down to just past the smallest share given."""
+    low = 100 * min(remaining) / 1.15
+    ax.set_xscale("log")
+    ax.set_xlim(105, low)
+    ax.set_xticks([t for t in (100, 51.2, 21, 10.7, 5.5, 2.8, 1.4, 0.7) if t >= low])
+    ax.xaxis.set_major_formatter(FuncFormatter(percent_label))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("weights remaining (log scale)")
+
+
+def remaining_plot(curves, ylabel, title, threshold=None, percent_y=True, ylim=None, ceiling=None):
     """Curves against the share of weights remaining, on a log axis running from 100% down.
 
-    curves: (label, remaining fractions, seeds x points values, colour index, marker) tuples.
+    curves: (label, remaining fractions, seeds x points values, colour, marker) tuples; ceiling:
+    (value, label) of a horizontal line the values cannot exceed.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig = figure(9, 4.5)
+    ax = fig.subplots()
     n = 1
     for label, x, ys, colour, marker in curves:
         ys = np.atleast_2d(np.asarray(ys, dtype=float))
         n = max(n, ys.shape[0])
-        band(ax, 100 * np.asarray(x), (100 if percent_y else 1) * ys, label, palette()[colour],
-             marker=marker)
+        band(ax, 100 * np.asarray(x), (100 if percent_y else 1) * ys, label, colour, marker=marker)
     if threshold is not None:
-        threshold_line(ax, threshold)
-    ax.set_xscale("log")
-    ax.set_xlim(105, 100 * min(min(c[1]) for c in curves) / 1.1)
-    ticks = [100, 51.2, 21, 10.7, 5.5, 2.8, 1.4]
-    ax.set_xticks([t for t in ticks if t >= 100 * min(min(c[1]) for c in curves) / 1.1])
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(percent_label))
-    ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.set(xlabel="weights remaining (log scale)", ylabel=ylabel, title=title)
+        threshold_line(ax, threshold, "threshold (applied to validation)")
+    if ceiling is not None:
+        ax.axhline(ceiling[0], color="0.2", ls=":", lw=1.2, label=ceiling[1])
+    remaining_axis(ax, [min(c[1]) for c in curves])
+    ax.set(ylabel=ylabel, title=title)
     if ylim:
         ax.set_ylim(*ylim)
     if percent_y:
         percent_axis(ax)
-    legend(ax, n, loc="lower left")
+    legend(ax, n, outside=True)
     return fig
 
 
-def control_curves(groups, threshold, title):
-    """Accuracy per epoch of the ticket and its controls, each as mean and band.
+def arm_curves(curves, arms, extra=()):
+    """remaining_plot's curve tuples for registered arms (from per_seed), plus extra tuples."""
+    out = []
+    for arm in arms:
+        if arm in curves:
+            label, colour, marker = arm_style(arm)
+            out.append((label, *curves[arm], colour, marker))
+    return out + list(extra)
 
-    groups: {label: runs x epochs test accuracies}.
+
+def control_curves(groups, threshold, title, ylabel="validation accuracy"):
+    """Accuracy (%) per epoch of the ticket and its controls, each as mean and band.
+
+    groups: {arm name: runs x epochs accuracies (fractions)}; colours come from the registry.
     """
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    n = 1
-    for (label, h), colour in zip(groups.items(), (2, 1, 4, 0)):
-        h = 100 * np.atleast_2d(np.asarray(h))
-        n = max(n, h.shape[0])
-        band(ax, np.arange(1, h.shape[1] + 1), h, label, palette()[colour])
-    threshold_line(ax, threshold)
-    ax.set(xlabel="epoch", ylabel="test accuracy", title=title)
+    fig = figure(8.5, 4.2)
+    ax = fig.subplots()
+    for arm, h in groups.items():
+        h = 100 * np.atleast_2d(np.asarray(h, dtype=float))
+        label, colour, _ = arm_style(arm)
+        band(ax, np.arange(1, h.shape[1] + 1), h, label, colour)
+    threshold_line(ax, threshold, "threshold")
+    ax.set(xlabel="epoch", ylabel=ylabel, title=title)
     percent_axis(ax)
-    ax.legend(title="band: min-max over the runs", loc="lower right", fontsize=9,
-              title_fontsize=9)
+    ax.legend(title="band: min-max over the networks", fontsize=9, title_fontsize=9,
+              loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
 
 
-def imp_explorer_figure(rows, threshold, rate):
+def imp_explorer_figure(rows, threshold, rate, seed):
     """One seed's IMP rounds at a prune rate: validation accuracy against sparsity."""
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig = figure(6.5, 3.2)
+    ax = fig.subplots()
     ax.plot([100 * r["sparsity"] for r in rows], [100 * r["val_acc"] for r in rows], "o-",
             color=palette()[2], label="validation accuracy after each round")
     threshold_line(ax, threshold)
-    ax.set(xlabel="sparsity", ylabel="validation accuracy", title=f"IMP at {rate:.0%} per round")
+    ax.set(xlabel="sparsity", ylabel="validation accuracy",
+           title=f"IMP at {rate:.0%} per round (seed {seed})")
     percent_axis(ax), percent_axis(ax, "x")
     ax.legend(fontsize=8, loc="lower left")
     return fig
@@ -261,25 +318,26 @@ def log_remaining_axis(ax, remaining):
     """A log x axis of weights remaining, from 100% down, ticked at the given fractions."""
     ax.set_xscale("log")
     ax.set_xticks(100 * np.asarray(remaining))
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(percent_label))
-    ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(percent_label))
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.invert_xaxis()
-    ax.set_xlabel("weights remaining (log scale)")
+    ax.set_xlabel("weights remaining (log scale; only the marked levels were tested)")
 
 
 def winning_odds(rates, imp_rates, title, threshold):
-    """The share of masks that win at each level, with Wilson 95% intervals, per way of drawing.
+    """The share of masks that win at each tested level, with Wilson 95% intervals, per way.
 
-    rates, imp_rates: win_rates tables with a 'remaining' column (fractions).
+    Points only: the levels between were not tested, so nothing joins them.
     """
-    fig, ax = plt.subplots(figsize=(8.5, 4.5))
+    fig = figure(9.5, 4.5)
+    ax = fig.subplots()
     groups = [*rates.groupby("way", sort=False), *imp_rates.groupby("way", sort=False)]
     for i, (way, g) in enumerate(groups):
         g = g.sort_values("remaining", ascending=False)
-        x = 100 * g.remaining.to_numpy() * (1 + 0.025 * (i - 1.5))  # nudged apart on the log axis
-        err = 100 * np.clip(np.vstack([g.rate - g.low, g.high - g.rate]), 0, None)  # float dust
-        ax.errorbar(x, 100 * g.rate, yerr=err, marker="os^D"[i % 4], ms=5, capsize=3,
-                    color=palette()[[0, 1, 4, 2][i % 4]], label=f"{way} (n={g.n.iloc[0]})")
+        x = 100 * g.remaining.to_numpy() * (1 + 0.03 * (i - 1.5))  # nudged apart on the log axis
+        err = 100 * np.clip(np.vstack([g.rate - g.low, g.high - g.rate]), 0, None)
+        ax.errorbar(x, 100 * g.rate, yerr=err, marker="os^D"[i % 4], ms=6, capsize=3, ls="none",
+                    color=palette()[[0, 1, 4, 2][i % 4]], label=f"{way} (n={g.n.iloc[0]} a level)")
     log_remaining_axis(ax, sorted(set(rates.remaining.round(4)), reverse=True))
     ax.set(ylabel=f"masks that win (validation ≥ {100 * threshold:.0f}%)", title=title, ylim=(-3, 103))
     percent_axis(ax)
@@ -290,7 +348,8 @@ def winning_odds(rates, imp_rates, title, threshold):
 
 def odds_at_level(table, imp, threshold, title):
     """Validation accuracy of every random mask of one level, per way, with IMP's own masks."""
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig = figure(7.5, 3.6)
+    ax = fig.subplots()
     frame = pd.concat([table, imp], ignore_index=True)
     frame["acc"] = 100 * frame.val_acc
     order = list(dict.fromkeys(frame.way))
@@ -299,7 +358,6 @@ def odds_at_level(table, imp, threshold, title):
                   palette=colours, size=5, alpha=0.7, legend=False)
     ax.axvline(100 * threshold, color=palette()[3], ls="--", lw=1)
     lo, hi = min(frame.acc.min(), 100 * threshold), max(frame.acc.max(), 100 * threshold)
-    ax.set(xlabel="validation accuracy after training", ylabel="", title=title,
-           xlim=(lo - 2, hi + 1))
+    ax.set(xlabel="validation accuracy after training", ylabel="", title=title, xlim=(lo - 2, hi + 1))
     percent_axis(ax, "x")
     return fig

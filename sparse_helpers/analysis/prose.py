@@ -1,11 +1,12 @@
-"""What every notebook does first, in one call; and findings asserted only where they apply."""
+"""The notebooks' shared furniture: the post's numbers, the first cell's setup, computed prose."""
 from typing import NamedTuple
 
-from . import plots
-from .baseline import trained_baseline
-from .config import DEFAULTS
-from .data import load_fashion_mnist
+from IPython.display import Markdown
 
+from ..computing.config import DEFAULTS, Config
+from ..computing.data import load_fashion_mnist
+from ..experiments.baseline import trained_baseline
+from . import plots
 
 POST_TICKET = 544      # the post's winning ticket, in weights
 POST_WEIGHTS = 6344    # the post's 784-8-4-10 network, biases apart
@@ -17,48 +18,14 @@ def post_sparsity(rounds):
     return 1 - (1 - POST_PRUNE_RATE) ** rounds
 
 
-class Session(NamedTuple):
-    """A notebook's setting: its config, the data, the dense baseline, the story seed's index."""
-    cfg: object
-    data: object
-    baseline: object
-    story: int
+def say(*parts):
+    """Computed prose: the non-empty parts joined into one Markdown paragraph."""
+    return Markdown(" ".join(p.strip() for p in parts if p and p.strip()))
 
 
-def story_index(seeds, story_seed):
-    """The position of story_seed in seeds; the first seed, with a note, if it is not there."""
-    if story_seed in seeds:
-        return list(seeds).index(story_seed)
-    print(f"Note: STORY_SEED={story_seed} is not among SEEDS={list(seeds)}; following seed "
-          f"{seeds[0]} instead.")
-    return 0
-
-
-def setup(cfg=DEFAULTS, story_seed=0, reuse=True, progress=True):
-    """Apply the plot style, load the data with cfg's split, and get cfg's dense baseline
-    (from its checkpoint when reuse and it passes its checks, else trained)."""
-    plots.use_style()
-    data = load_fashion_mnist(val_size=cfg.val_size, split_seed=cfg.split_seed)
-    baseline = trained_baseline(cfg, data, reuse=reuse, progress=progress)
-    return Session(cfg, data, baseline, story_index(cfg.seeds, story_seed))
-
-
-def changed(cfg, fields):
-    """The fields (names) where cfg differs from the defaults."""
-    return [f for f in fields if getattr(cfg, f) != getattr(DEFAULTS, f)]
-
-
-def claim(cfg, holds, finding, needs=(), at_least=None):
-    """Assert a finding of the series and print it. Where it was only measured at the default
-    values of the fields in `needs`, or at values of at least `at_least` {field: minimum}, and
-    cfg is outside that, print a note instead."""
-    short = [f for f, low in (at_least or {}).items() if getattr(cfg, f) < low]
-    other = ", ".join(f"{f}={getattr(cfg, f)!r}" for f in changed(cfg, needs) + short)
-    if other:
-        print(f"not checked at these settings ({other}; measured at the defaults only): {finding}")
-        return
-    assert holds, f"This finding no longer holds: {finding}"
-    print(f"holds: {finding}")
+def bullets(*items):
+    """Computed prose as a bulleted list of the non-empty items."""
+    return Markdown("\n".join(f"* {i.strip()}" for i in items if i and i.strip()))
 
 
 def when(condition, text, otherwise=""):
@@ -71,3 +38,48 @@ def a_or_an(number):
     text = str(int(number))
     spoken_vowel = text.startswith("8") or (len(text) % 3 == 2 and text[:2] in ("11", "18"))
     return "an" if spoken_vowel else "a"
+
+
+def count(n, noun, plural=None):
+    """'1 seed', '3 seeds', 'no seeds'."""
+    n = int(n)
+    word = noun if n == 1 else (plural or noun + "s")
+    return f"{'no' if n == 0 else n} {word}"
+
+
+class Session(NamedTuple):
+    """A notebook's setting: its config, the data, the dense baseline, the story seed's index."""
+    cfg: object
+    data: object
+    baseline: object
+    story: int
+
+
+def story_index(cfg):
+    """The position of cfg.story_seed in cfg.seeds; the first seed, with a note, if it is not there."""
+    if cfg.story_seed in cfg.seeds:
+        return list(cfg.seeds).index(cfg.story_seed)
+    print(f"Note: STORY_SEED={cfg.story_seed} is not among SEEDS={list(cfg.seeds)}; following seed "
+          f"{cfg.seeds[0]} instead.")
+    return 0
+
+
+def setup(cfg=DEFAULTS, reuse=None, progress=True):
+    """Apply the plot style, load the data with cfg's split, and get cfg's dense baseline
+    (stored when valid, else trained)."""
+    if not isinstance(cfg, Config):
+        raise ValueError(f"setup needs a Config, e.g. sh.Config(seeds=[0, 1]); got {type(cfg).__name__}")
+    plots.use_style()
+    data = load_fashion_mnist(val_size=cfg.val_size, split_seed=cfg.split_seed)
+    baseline = trained_baseline(cfg, data, reuse=reuse, progress=progress)
+    return Session(cfg, data, baseline, story_index(cfg))
+
+
+def table(frame, percent=(), counts=(), decimals=1, index=True):
+    """A DataFrame styled for reading: counts as whole numbers with separators, the percent
+    columns (already in percent) with `decimals` places and a % sign, other numbers to 3 places."""
+    formats = {c: "{:,.0f}" for c in counts if c in frame.columns}
+    formats.update({c: f"{{:.{decimals}f}}%" for c in percent if c in frame.columns})
+    rest = {c: "{:.3f}" for c in frame.select_dtypes("floating").columns if c not in formats}
+    styler = frame.style.format({**rest, **formats}, na_rep="–")
+    return styler if index else styler.hide(axis="index")

@@ -1,37 +1,34 @@
 """Interactive explorers: a sparsity slider, an IMP prune-rate slider, a winning-odds slider.
 
 Each also renders a static HTML copy of its current state, for nbconvert, GitHub and other
-views where widgets cannot run. Every figure is drawn by plots.py.
+views where widgets cannot run. Every figure is drawn by plots.py on its own Figure, never on
+pyplot's global state, so that a callback always renders the whole figure.
 """
 import base64
 import io
+import math
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
+from matplotlib.image import imsave
 
+from ..computing.layout import weight_names
+from ..computing.model import IMAGE_SIDE
+from ..computing.progress import Progress
+from ..computing.prune import dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, sparsity_of
+from ..computing.train import evaluate
+from ..computing.validate import as_fraction
+from ..experiments.arms import main_arm
+from ..experiments.lottery import imp_round
 from . import plots
-from .config import DEFAULTS
-from .lottery import imp_step
-from .model import IMAGE_SIDE, weight_names
-from .progress import Progress
-from .prune import dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, sparsity_of
-from .train import evaluate
-from .validate import as_fraction
+
+BUSY = {"opacity": "0.35"}
 
 
 def png_bytes(image, vmax, scale=8, cmap="magma"):
     """A 2-D tensor as PNG bytes, each value a scale x scale block of colour."""
     big = image.repeat_interleave(scale, 0).repeat_interleave(scale, 1)
     buf = io.BytesIO()
-    plt.imsave(buf, big.numpy(), cmap=cmap, vmin=0, vmax=vmax, format="png")
-    return buf.getvalue()
-
-
-def figure_png(fig):
-    """A matplotlib figure as PNG bytes; the figure is closed."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
+    imsave(buf, big.numpy(), cmap=cmap, vmin=0, vmax=vmax, format="png")
     return buf.getvalue()
 
 
@@ -48,8 +45,8 @@ def on_slider(value, name, lo, hi, step):
 def slider(value, lo, hi, step, description, width="460px", continuous=True):
     """A percent slider that starts at value."""
     return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
-                         readout_format=".0%",
-                         continuous_update=continuous, layout=W.Layout(width=width))
+                         readout_format=".0%", continuous_update=continuous,
+                         layout=W.Layout(width=width))
 
 
 class Explorer:
@@ -95,8 +92,7 @@ class SparsityExplorer(Explorer):
         self.image = W.Image(format="png", layout=W.Layout(width=side, height=side))
         caption = W.HTML(f"<small>input pixels still connected (0-{self.fan_out} of the "
                          f"first layer's neurons)</small>")
-        self.box = W.VBox([self.slider, W.HBox([W.VBox([self.image, caption]),
-                                                self.readout])])
+        self.box = W.VBox([self.slider, W.HBox([W.VBox([self.image, caption]), self.readout])])
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.update(sparsity)
 
@@ -121,50 +117,86 @@ class SparsityExplorer(Explorer):
         return f"sparsity {self.slider.value:.0%}"
 
 
+def stored_imp_rows(lot):
+    """The story seed's IMP rounds per prune rate, as a lottery stored them: {rate: rows}."""
+    cfg = lot.config
+    out = {float(rate): g.sort_values("round")[["round", "kept", "sparsity", "val_acc"]].to_dict("records")
+           for rate, g in lot.explorer.groupby("rate")}
+    main = lot.rounds[(lot.rounds.arm == main_arm(cfg)) & (lot.rounds.seed == cfg.story_seed)]
+    out[cfg.prune_rate] = main.sort_values("round")[["round", "kept", "sparsity", "val_acc"]].to_dict("records")
+    return out
+
+
 class ImpExplorer(Explorer):
-    """Rerun IMP for one seed at any prune rate and threshold; results are cached per rate."""
+    """IMP for the story seed at any prune rate and threshold: stored rates redraw at once,
+    others train (with a progress bar) and are cached."""
     RATE, THRESHOLD = (0.05, 0.9, 0.01), (0.1, 0.99, 0.01)
 
-    def __init__(self, theta0, data, cfg=DEFAULTS, seed=0, known=None):
-        """known: optionally every IMP round (dicts of round, kept, sparsity, val_acc) of a run
-        of cfg on this θ₀ with this data seed, so that cfg.prune_rate starts cached."""
+    def __init__(self, lot, theta0, data):
+        cfg = lot.config
         rate = on_slider(cfg.prune_rate, "prune rate", *self.RATE)
         threshold = on_slider(cfg.threshold, "threshold", *self.THRESHOLD)
-        self.theta0, self.data, self.cfg, self.seed = theta0, data, cfg, seed
-        self.cache = {}  # rate -> {"rows": [...], "masks": the next round's masks}
-        if known is not None and len(known) == cfg.rounds + 1:  # complete: no masks needed
-            self.cache[rate] = {"rows": list(known), "masks": None}
+        self.theta0, self.data, self.cfg, self.seed = theta0, data, cfg, cfg.story_seed
+        self.cache = {round(r, 6): {"rows": rows, "masks": None, "complete": len(rows) == cfg.rounds + 1}
+                      for r, rows in stored_imp_rows(lot).items()} if cfg.story_seed in cfg.seeds else {}
+        self.stored = set(self.cache)
         self.rate = slider(rate, *self.RATE, "prune rate", "420px", continuous=False)
-        self.threshold = slider(threshold, *self.THRESHOLD, "threshold", "420px",
-                                continuous=False)
+        self.threshold = slider(threshold, *self.THRESHOLD, "threshold", "420px", continuous=False)
         self.progress, self.readout = W.Output(), W.HTML()
-        self.image = W.Image(format="png", layout=W.Layout(width="600px"))
+        self.image = W.Image(format="png", layout=W.Layout(width="620px"))
         self.box = W.VBox([self.rate, self.threshold, self.progress, self.readout, self.image])
         for s in (self.rate, self.threshold):
             s.observe(lambda change: self.update(), names="value")
         self.update()
 
+    def needs_more(self, rows, threshold):
+        """Whether IMP must run more rounds to find where it first falls below threshold."""
+        return len(rows) <= self.cfg.rounds and all(r["val_acc"] >= threshold for r in rows)
+
+    def entry(self, rate, threshold):
+        """The cache entry of a rate, restarted from θ₀ when its stored rows end too early."""
+        entry = self.cache.get(rate)
+        if entry is None or (entry["masks"] is None and not entry["complete"]
+                             and self.needs_more(entry["rows"], threshold)):
+            entry = self.cache[rate] = {"rows": [], "masks": dense_masks(self.theta0), "complete": False}
+        return entry
+
     def rounds(self, rate, threshold):
         """IMP rounds at this rate up to and including the first below threshold."""
-        entry = self.cache.setdefault(rate, {"rows": [], "masks": dense_masks(self.theta0)})
-        rows, cfg = entry["rows"], self.cfg.but(prune_rate=rate)
-        if len(rows) <= cfg.rounds and all(r["val_acc"] >= threshold for r in rows):
-            with self.progress, Progress(cfg.rounds + 1 - len(rows),
-                                         f"IMP at {rate:.0%} per round") as bar:
-                while len(rows) <= cfg.rounds and all(r["val_acc"] >= threshold for r in rows):
+        entry, cfg = self.entry(rate, threshold), self.cfg.but(prune_rate=rate)
+        rows = entry["rows"]
+        if self.needs_more(rows, threshold):
+            expect = self.expected_rounds(rate, threshold) - len(rows)
+            self.busy(f"Running IMP at {rate:.0%} a round for seed {self.seed}, until the first round "
+                      f"below {threshold:.0%}: about {expect} rounds")
+            with self.progress, Progress(expect, f"IMP at {rate:.0%} per round") as bar:
+                while self.needs_more(rows, threshold):
                     masks = entry["masks"]
-                    (run,), (entry["masks"],) = imp_step([self.theta0], [masks], self.data, cfg,
-                                                         self.seed)
-                    rows.append({"round": len(rows), "kept": kept(masks),
-                                 "sparsity": sparsity_of(masks), "val_acc": run.val_acc})
+                    run, entry["masks"] = imp_round(self.theta0, masks, self.data, cfg, self.seed)
+                    rows.append({"round": len(rows), "kept": kept(masks), "sparsity": sparsity_of(masks),
+                                 "val_acc": run.val_acc})
                     bar.update()
             self.progress.clear_output()
         stop = next((i for i, r in enumerate(rows) if r["val_acc"] < threshold), len(rows) - 1)
         return rows[: stop + 1]
 
+    def expected_rounds(self, rate, threshold):
+        """How many rounds IMP at rate will likely run: until the sparsity where the stored main
+        rate first fell below threshold (or all rounds), at most cfg.rounds + 1."""
+        main = self.cache.get(round(self.cfg.prune_rate, 6), {"rows": []})["rows"]
+        fail = next((r["sparsity"] for r in main if r["val_acc"] < threshold), None)
+        if fail is None or fail <= 0:
+            return self.cfg.rounds + 1
+        return min(self.cfg.rounds + 1, math.ceil(math.log(1 - fail) / math.log(1 - rate)) + 1)
+
+    def busy(self, text):
+        """Dim the old readout and figure and say what is being computed."""
+        self.readout.value = f"<div class='imp-readout'><i>{text}</i></div>"
+        self.image.layout.opacity = BUSY["opacity"]
+
     def update(self):
         """Show the ticket for the current slider settings, running IMP only if not cached."""
-        rate, threshold = self.rate.value, self.threshold.value
+        rate, threshold = round(self.rate.value, 6), self.threshold.value
         rows = self.rounds(rate, threshold)
         passed = [r for r in rows if r["val_acc"] >= threshold]
         if passed:
@@ -174,9 +206,11 @@ class ImpExplorer(Explorer):
                     f"{100 * t['val_acc']:.2f}% validation accuracy</b>")
         else:
             text = f"<b>No ticket: even the dense model stays below {threshold:.0%}</b>"
-        self.readout.value = (f"<div class='imp-readout'>{text}<br>{len(rows)} rounds shown; "
-                              f"{len(self.cache)} prune rate(s) cached</div>")
-        self.image.value = figure_png(plots.imp_explorer_figure(rows, threshold, rate))
+        where = "stored with the results" if rate in self.stored else "trained here and cached"
+        self.readout.value = (f"<div class='imp-readout'>{text}<br>{len(rows)} rounds shown; this rate "
+                              f"was {where}; {len(self.cache)} prune rates available</div>")
+        self.image.value = plots.png(plots.imp_explorer_figure(rows, threshold, rate, self.seed))
+        self.image.layout.opacity = "1"
 
     def static_note(self):
         """The two sliders' settings."""
@@ -187,19 +221,20 @@ class OddsExplorer(Explorer):
     """A slider over sparsity levels: every random mask's accuracy there, against IMP's."""
 
     def __init__(self, table, imp, threshold):
-        if len(table) == 0 or not {"round", "way", "kept", "remaining", "val_acc"} <= set(table):
-            raise ValueError("table must be odds.measure's table of trained masks, with at least one row")
+        if not hasattr(table, "columns") or len(table) == 0 or not {
+                "round", "way", "kept", "remaining", "val_acc"} <= set(table.columns):
+            raise ValueError("table must be the random masks' table (Odds.table), with at least one row")
+        if not hasattr(imp, "columns") or not {"round", "way", "val_acc"} <= set(imp.columns):
+            raise ValueError("imp must be IMP's own masks at the same levels (analysis.odds.imp_at)")
         threshold = as_fraction(threshold, "threshold", high_open=False, example=0.8)
         levels = table.sort_values("remaining", ascending=False).drop_duplicates("round")
         self.table, self.imp, self.threshold = table, imp, threshold
-        options = [(f"{100 * (1 - r.remaining):.1f}%", int(r.round))
-                   for r in levels.itertuples()]
+        options = [(f"{100 * (1 - r.remaining):.1f}%", int(r.round)) for r in levels.itertuples()]
         self.labels = {level: text for text, level in options}
-        self.slider = W.SelectionSlider(options=options, value=options[0][1],
-                                        description="sparsity", continuous_update=True,
-                                        layout=W.Layout(width="460px"))
+        self.slider = W.SelectionSlider(options=options, value=options[0][1], description="sparsity",
+                                        continuous_update=True, layout=W.Layout(width="460px"))
         self.readout = W.HTML()
-        self.image = W.Image(format="png", layout=W.Layout(width="620px"))
+        self.image = W.Image(format="png", layout=W.Layout(width="640px"))
         self.box = W.VBox([self.slider, self.readout, self.image])
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.update(options[0][1])
@@ -209,14 +244,12 @@ class OddsExplorer(Explorer):
         table = self.table[self.table["round"] == level]
         imp = self.imp[self.imp["round"] == level]
         counts = ", ".join(f"{w}: {int((g.val_acc >= self.threshold).sum())}/{len(g)}"
-                           for w, g in [*table.groupby("way", sort=False),
-                                        *imp.groupby("way", sort=False)])
+                           for w, g in [*table.groupby("way", sort=False), *imp.groupby("way", sort=False)])
         label = self.labels[level]
-        self.readout.value = (f"<div class='odds-readout'><b>{label} sparse "
-                              f"({int(table.kept.median()):,} weights)</b>: masks reaching "
-                              f"{self.threshold:.0%}: {counts}</div>")
+        self.readout.value = (f"<div class='odds-readout'><b>{label} sparse ({int(table.kept.median()):,} "
+                              f"weights)</b>: masks reaching {self.threshold:.0%}: {counts}</div>")
         title = f"Validation accuracy of every mask at {label} sparsity"
-        self.image.value = figure_png(plots.odds_at_level(table, imp, self.threshold, title))
+        self.image.value = plots.png(plots.odds_at_level(table, imp, self.threshold, title))
 
     def static_note(self):
         """The level shown."""

@@ -1,11 +1,9 @@
 """Magnitude pruning: masks from weights, random masks, sparsity measured and swept."""
-import pandas as pd
 import torch
 
 from .config import DEFAULTS
 from .layout import layer_label, weight_names
 from .model import IMAGE_SIDE, all_weights
-from .stack import stack_states, stacked_eval
 from .validate import as_counts, as_finite_state, as_fraction, as_int, as_list, as_mask, as_masks, as_seed, as_state
 
 
@@ -170,42 +168,3 @@ def input_pixel_map(masks, state):
     """A 28x28 map of how many first-layer connections each input pixel still has."""
     first = weight_names(state)[0]
     return as_mask(masks[first], first, state[first].shape).sum(0).view(IMAGE_SIDE, IMAGE_SIDE)
-
-
-def sweep(state, data, sparsities, how="global"):
-    """One-shot pruning at each sparsity, no retraining: a table with the post's columns."""
-    if how not in ("global", "layerwise"):
-        raise ValueError(f"how must be 'global' or 'layerwise', got {how!r}")
-    sparsities = as_list(sparsities, "sparsities", "[0.1, 0.5, 0.9]")
-    if not sparsities:
-        raise ValueError("sparsities must hold at least one sparsity, e.g. [0.1, 0.5, 0.9]")
-    masks = [global_masks(state, s) if how == "global" else layerwise_masks(state, s)
-             for s in sparsities]
-    accuracy = stacked_eval(stack_states([apply_masks(state, m) for m in masks]),
-                            data.test_x, data.test_y)[1].tolist()
-    weights = all_weights(state)
-    return pd.DataFrame([{
-        "percentile": round(100 * s, 6),
-        "threshold": magnitude_threshold(weights, s) if how == "global" else float("nan"),
-        "sparsity": sparsity_of(m), "kept": kept(m), "total": len(weights), "accuracy": a,
-        **{f"kept {k}": v for k, v in kept_per_layer(state, m).items()},
-    } for s, m, a in zip(sparsities, masks, accuracy)])
-
-
-def format_sweep(table):
-    """The sweep as the post printed it, one line per percentile."""
-    return "\n".join(
-        f"Pruned {r.percentile:>3.0f}th percentile | |w| < {r.threshold:.4f} | "
-        f"Sparsity: {100 * r.sparsity:5.1f}% | Params: {r.kept:>4}/{r.total} | "
-        f"Accuracy: {100 * r.accuracy:.2f}%" for r in table.itertuples())
-
-
-def sweeps(states, data, sparsities, how="global"):
-    """sweep() for each trained state: one table per seed."""
-    return [sweep(s, data, sparsities, how) for s in states]
-
-
-def last_within(xs, values, floor):
-    """The last x before values first drop below floor (the first x if they start below)."""
-    below = [v < floor for v in values]
-    return xs[max(below.index(True) - 1, 0)] if True in below else xs[-1]

@@ -1,0 +1,306 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,sources//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · How rare is a winning ticket?
+#
+# <!-- navigation -->
+# *Part 5 of 6 of* ***Sparse Networks and Lottery Winners, the notebooks***: [01](01_train_baseline.ipynb) · [02](02_weight_statistics.ipynb) · [03](03_one_shot_pruning.ipynb) · [04](04_lottery_tickets.ipynb) · **05** · [06](06_narrow_or_sparse.ipynb)
+#
+# ← [04 · Lottery tickets](04_lottery_tickets.ipynb) | [06 · Narrow or sparse?](06_narrow_or_sparse.ipynb) →
+# <!-- /navigation -->
+#
+# The post ends with a count: a 6,344-weight network holds about 10^804 subnetworks of 544 weights
+# (notebook 04 corrected its 10^1,089), and training "searched them all in parallel, essentially". The
+# picture it leaves is a lottery with astronomical odds, where a winner exists only because so many
+# tickets were bought. (The roulette analogy also treats the tickets as independent spins; subnetworks
+# share their weights, so they are anything but independent.) Neither the post nor notebook 04 asks
+# **how many of those subnetworks actually win**. A count of tickets is not a count of winners.
+#
+# That is measurable. Draw a random subnetwork (a random mask) at a given sparsity, train it from θ₀
+# exactly like an IMP round, and see whether it reaches the threshold on the validation split. Do that
+# many times and the share of winners estimates the odds, with an interval. "Winning" here is the
+# post's bar, 80% validation accuracy; the paper's bar (matching the dense network) is stricter, and
+# notebook 04 gives both. We draw masks three ways, because *how* the surviving weights are spread over
+# the layers may matter as much as how many there are:
+#
+# * **IMP's layer counts**: as many weights in each layer as IMP's mask of that seed and round keeps,
+#   at random places within each layer;
+# * **even per layer**: the same share of every layer;
+# * **uniform over weights**: the surviving weights drawn uniformly from all of them, which is what
+#   "a random 544-weight subnetwork" means in the post's count.
+
+# %% tags=["parameters"]
+from sparse_helpers import DEFAULTS
+
+SEEDS = list(DEFAULTS.seeds)          # notebook 04's seeds: their IMP runs give the levels and θ₀
+EPOCHS = DEFAULTS.epochs              # every mask trains as long as an IMP round
+HIDDEN = DEFAULTS.hidden
+STORY_SEED = DEFAULTS.story_seed
+ROUNDS = DEFAULTS.rounds              # notebook 04's settings, so that its stored run is found
+REINITS = DEFAULTS.reinits
+EXPLORER_RATES = list(DEFAULTS.explorer_rates)
+THRESHOLD = DEFAULTS.threshold        # a mask wins when its validation accuracy reaches this
+LEVELS = [3, 5, 7, 9, 11, 13, 15, 16] # IMP rounds whose sparsity we test: 49% to 97%
+MASKS_PER_LEVEL = 25                  # masks per level and way, spread evenly over the seeds
+RECOMPUTE = False                     # True: train afresh even where stored results of these settings exist
+
+# %%
+import numpy as np
+import pandas as pd
+
+import sparse_helpers as sh
+from sparse_helpers.analysis import combinatorics as comb, inference, odds as A, plots
+from sparse_helpers.analysis.prose import bullets, say, table, when
+from sparse_helpers.analysis.widgets import OddsExplorer
+from sparse_helpers.experiments.lottery import LotteryExperiment
+from sparse_helpers.experiments.odds import WAYS, OddsExperiment
+
+cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED, rounds=ROUNDS,
+                reinits=REINITS, explorer_rates=EXPLORER_RATES, threshold=THRESHOLD)
+reuse = False if RECOMPUTE else None
+cfg, data, baseline, story = sh.setup(cfg, reuse=reuse)
+lottery = LotteryExperiment(cfg, data)
+lot = lottery.result(reuse=reuse)  # notebook 04's IMP runs: stored when it ran with these settings
+levels = [r for r in LEVELS if r <= cfg.rounds]
+n = sum(sh.weight_counts(baseline.theta0[0]).values())
+
+# %% [markdown]
+# ## The experiment
+#
+# At each level, every way of drawing gets `MASKS_PER_LEVEL` masks, spread evenly over the seeds' θ₀
+# (each seed with its own data order, as in notebook 04, and the same seeds). All of them train
+# together, in stacks of 192: several hundred networks, minutes on a laptop CPU.
+
+# %%
+experiment = OddsExperiment(lottery, levels, MASKS_PER_LEVEL)
+odds = experiment.result(reuse=reuse)
+f = A.odds_findings(odds, lot, data, n)
+print(f"{len(odds.table)} networks x {cfg.epochs} epochs, trained at {odds.speed:.0f} model-epochs per second "
+      f"({odds.seconds:.0f} s) when this ran")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{len(levels)} levels x {len(WAYS)} ways x {MASKS_PER_LEVEL} masks = {len(levels) * len(WAYS) * MASKS_PER_LEVEL} networks")
+print(f.plan[["kept", "sparsity %"]].round(1).to_string())
+
+# %% [markdown]
+# ## The win rate
+#
+# A rate from a few dozen draws is uncertain, so every rate comes with its **Wilson 95% interval**,
+# which stays sensible at 0 and at 100%. Wilson treats the draws as independent, but the draws of one
+# seed share its θ₀ and its data order; the columns "seed low" and "seed high" give a bootstrap
+# interval that resamples whole seeds instead, to show how much that matters. IMP's own masks at the
+# same levels (one per seed, trained in notebook 04) are on the same figure.
+
+# %%
+plots.save(plots.winning_odds(f.rates, f.imp_rates, threshold=cfg.threshold,
+                              title="How often a random mask wins, by how it is drawn"), "winning_odds.png")
+
+# %%
+shown = f.rates.assign(sparsity=100 * (1 - f.rates.remaining), rate=100 * f.rates.rate, low=100 * f.rates.low,
+                       high=100 * f.rates.high, **{"seed low": 100 * f.rates["seed low"], "seed high": 100 * f.rates["seed high"]})
+table(shown[["round", "way", "sparsity", "wins", "n", "rate", "low", "high", "seed low", "seed high"]].set_index(["round", "way"]),
+      percent=["sparsity", "rate", "low", "high", "seed low", "seed high"], counts=["wins", "n"], decimals=0)
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
+first, later = levels[0], levels[1:]
+rate = lambda way, r: f.wide.loc[r, way]  # noqa: E731
+spars = lambda r: f.plan.loc[r, "sparsity %"]  # noqa: E731
+spread_later = f.rates[(f.rates.way != WAYS[0]) & f.rates["round"].isin(later)]
+never = [r for r in levels if all(rate(WAYS[0], q) == 0 for q in levels if q >= r)]
+say(f"At {spars(first):.0f}% sparsity, {100 * rate(WAYS[0], first):.0f}% of the masks that copy IMP's layer "
+    f"counts win, against {100 * rate(WAYS[1], first):.0f}% (even per layer) and {100 * rate(WAYS[2], first):.0f}% (uniform).",
+    f"At the sparser levels even and uniform masks win {int(spread_later.wins.sum()) or 'none'} of "
+    f"{int(spread_later.n.sum())} draws." if later else "",
+    f"Masks with IMP's counts win no draw from {spars(never[0]):.0f}% sparsity on, where IMP's own masks "
+    f"still win for {100 * rate(A.OWN, never[0]):.0f}% of the seeds." if never else "",
+    "The seed-resampled intervals are wider than Wilson's where seeds disagree: the draws are not "
+    "independent, so read Wilson's as a lower bound on the uncertainty.")
+
+# %% [markdown]
+# ## Not only who wins: how far each misses
+#
+# Win or lose hides how close a mask came. Here is the validation accuracy of every draw, as quantiles
+# per way and level (%), with the number of near misses (within a point below the threshold):
+
+# %%
+table(f.quantiles.round(1), counts=["count"], decimals=1)
+
+# %%
+table(f.near_misses.rename_axis(index="round", columns="near misses"), counts=f.near_misses.columns)
+
+# %% [markdown]
+# The slider moves through the levels and draws every mask's accuracy there, by way of drawing, with
+# IMP's own masks and the threshold. (A static view shows the first level only.)
+
+# %%
+OddsExplorer(odds.table, A.imp_at(lot, levels), cfg.threshold)
+
+# %% [markdown]
+# ## IMP's own mask against masks with its layer counts
+#
+# The continuous version of "which weights matter": per seed, IMP's own network minus the median of
+# that seed's random masks with the same per-layer counts, at each level, with a t-interval over seeds
+# (points of validation accuracy):
+
+# %%
+gaps = pd.DataFrame({f"{spars(r):.1f}%": {"mean": g.interval.mean, "95% low": g.interval.low, "95% high": g.interval.high,
+                                          "seeds": g.interval.n} for r, g in f.own_gaps.items()}).T
+table(gaps.rename_axis("sparsity"), counts=["seeds"], decimals=1)
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
+ahead = [r for r, g in f.own_gaps.items() if g.interval.low > 0]
+say(f"IMP's own masks beat random masks with the same layer counts, for the seeds as a whole, at "
+    f"{', '.join(f'{spars(r):.0f}%' for r in ahead)} sparsity; at the other levels the interval includes zero."
+    if ahead else "At no level is IMP's own mask shown to beat random masks with its layer counts.")
+
+# %% [markdown]
+# ## Back to the lottery
+#
+# The third way of drawing is exactly a uniformly random subnetwork of k weights, one of the C(n, k)
+# the post counts. Its win rate times C(n, k) is the **expected number of winning subnetworks of that
+# size**, and the rate itself is **the odds of one random draw winning**, the number to put beside the
+# roulette wheel's 1 in 37.
+
+# %%
+table(f.lottery, counts=["k (weights kept)"])
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
+u = f.rates[f.rates.way == WAYS[2]].iloc[0]
+say(f"At {100 * (1 - u.remaining):.0f}% sparsity a uniformly random subnetwork wins {int(u.wins) or 'none'} of "
+    f"{int(u.n)} draws: one draw's odds are {100 * u.low:.0f}% to {100 * u.high:.0f}%, against the wheel's "
+    f"{100 / comb.POCKETS:.1f}%.",
+    f"What {int(u.n)} draws can say is limited: with no win in {int(u.n)} draws, a rate up to "
+    f"{100 * f.resolvable:.0f}% is still plausible (95%), so a level with 0 wins only says the odds are below "
+    f"about 1 in {1 / f.resolvable:.0f}.",
+    "The post's argument needs odds of one in 10^hundreds, which no number of draws here could measure; "
+    "what the draws do show is that at moderate sparsity the odds are not astronomical at all, and that "
+    "at high sparsity they fall below what a few dozen draws can see. So the \"winning subnetworks\" "
+    "column is only informative where some draws win; where none do it is an upper bound that, multiplied "
+    "by C(n, k), still leaves astronomically many.")
+
+# %% [markdown]
+# ## Which weights, or how many per layer?
+#
+# The three ways differ only in where the surviving weights sit. "IMP's layer counts" copies how many
+# weights IMP keeps in each layer but not which; IMP's own mask has both. Comparing the ways separates
+# two questions: does it matter how the weights are spread over the layers, and does it matter which
+# weights survive within a layer?
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
+mid = [r for r in levels if rate(WAYS[0], r) >= 0.5]
+high = [r for r in levels if rate(WAYS[0], r) == 0 and rate(A.OWN, r) > 0]
+spread_rate = lambda r: max(rate(WAYS[1], r), rate(WAYS[2], r))  # noqa: E731
+say((f"**How many per layer decides first.** Up to {spars(mid[-1]):.0f}% sparsity, masks with IMP's layer "
+     f"counts win in {100 * min(rate(WAYS[0], r) for r in mid):.0f}% or more of the draws, while even and "
+     "uniform masks of the same size win less often, and soon never."
+     if mid and all(spread_rate(r) < rate(WAYS[0], r) for r in mid) else ""),
+    (("**Which weights decides next.** " + (f"From {spars(high[0]):.0f}% to {spars(high[-1]):.0f}% sparsity"
+      if len(high) > 1 else f"At {spars(high[0]):.0f}% sparsity") + ", no random mask with IMP's counts wins, "
+      f"but IMP's own masks win for {100 * np.mean([rate(A.OWN, r) for r in high]):.0f}% of the seeds.") if high else ""),
+    when(mid and high, "In a network this narrow the first lesson of the lottery is to leave the small layers "
+         "alone; the second, at high sparsity, is that the particular weights IMP keeps matter, which is the "
+         "lottery ticket hypothesis itself.",
+         "At these settings the levels do not separate the two questions clearly."))
+
+# %% [markdown]
+# ## Dead units
+#
+# With only 8 and 4 hidden units, a mask can cut a unit off: no surviving weight into it, none out of
+# it, or no path through it from the pixels to the outputs. Training can also silence a unit the mask
+# left connected: a ReLU whose input is negative for every image outputs zero and stops learning. We
+# count both, the second as units that output zero on every validation image after training.
+
+# %%
+table(pd.DataFrame({"a unit dead by its mask": f.dead_share, "a unit silent after training": f.silent_share}).mul(100),
+      percent=["a unit dead by its mask", "a unit silent after training"], decimals=0)
+
+# %%
+table(f.dead_first_level.rename(index={True: "with a dead or silent unit", False: "without"}).rename_axis(
+    f"even and uniform masks at {spars(first):.0f}%"), counts=["wins", "masks"])
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
+d = f.dead_first_level
+with_, without = d.loc[True], d.loc[False]
+say(f"At {spars(first):.0f}% sparsity, the only level where even and uniform masks both win and lose, masks "
+    f"with a dead or silent unit win {int(with_.wins)} of {int(with_.masks)} and masks without one "
+    f"{int(without.wins)} of {int(without.masks)}.",
+    when(with_.masks and without.masks and with_.wins / with_.masks >= without.wins / without.masks,
+         "So a dead unit is not what makes them lose here: with four units in the second layer, losing one "
+         "still leaves a working network, and the masks without any dead unit fail as often. The failure "
+         "of even and uniform masks is better explained by the small layers having too few weights to "
+         "carry the signal.",
+         "Masks with a dead unit win less often: disconnection explains part of the failure."))
+
+# %% [markdown]
+# ## What sparsity buys
+#
+# People who use lottery tickets keep asking whether a ticket is smaller or faster. Stored as sparse
+# CSR matrices, only the surviving weights (and their column indices) are kept. Here is the story
+# seed's round-11 network from notebook 04 (its trained weights are stored with the lottery), timed
+# both ways on the 10,000 test images in one run.
+
+# %%
+r_csr = min(11, cfg.rounds)
+state, masks = lot.states[(cfg.seeds[story], r_csr)], lot.masks[(cfg.seeds[story], r_csr)]
+dense, sparse = inference.layers(sh.prune.apply_masks(state, masks)), inference.csr_layers(state, masks)
+same = bool((inference.predict(dense, data.test_x) == inference.predict(sparse, data.test_x)).all())
+t_dense = inference.median_seconds(lambda: inference.predict(dense, data.test_x))
+t_sparse = inference.median_seconds(lambda: inference.predict(sparse, data.test_x))
+cost = pd.DataFrame({"bytes": [inference.size_in_bytes(dense), inference.size_in_bytes(sparse)],
+                     "ms for 10,000 images (1 thread)": [1e3 * t_dense, 1e3 * t_sparse]},
+                    index=["dense, zeros stored", "CSR, survivors only"])
+print(f"seed {cfg.seeds[story]}, round {r_csr}: {sh.prune.kept(masks)} of {n} weights; the same predictions either way: {same}")
+table(cost, counts=["bytes"], decimals=2)
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
+b_dense, b_sparse = cost.bytes
+say(f"Stored as CSR, the network takes {b_sparse:,} bytes instead of {b_dense:,} "
+    + (f"({b_dense / b_sparse:.1f}x smaller)" if b_sparse < b_dense else "(larger: too few weights were pruned to pay for the indices)")
+    + f" and classifies the test set {t_dense / t_sparse:.1f}x " + ("faster" if t_sparse < t_dense else "slower")
+    + f" ({1e3 * t_sparse:.1f} ms against {1e3 * t_dense:.1f} ms).",
+    f"At this size neither matters much: the dense network is {b_dense / 1024:.0f} KiB, and a dense product with "
+    f"only {cfg.hidden[0]} output rows is cheap and highly tuned, while a sparse kernel pays for its index "
+    "bookkeeping. Sparse storage pays off when weights dominate memory and the hardware can skip the zeros; "
+    "for a network this small a ticket is evidence about training, not a saving.")
+
+# %% [markdown]
+# ## What this notebook claims
+
+# %%
+claims = sh.check(cfg, f.claims)
+
+# %% [markdown]
+# ## Summary
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
+bullets(f"At {spars(first):.0f}% sparsity random subnetworks win often: {100 * rate(WAYS[2], first):.0f}% of uniform "
+        f"draws and {100 * rate(WAYS[0], first):.0f}% of those with IMP's layer counts. The odds are not astronomical.",
+        f"Beyond that, even and uniform masks stop winning; masks with IMP's layer counts last longer, and at "
+        "the sparsest levels only IMP's own masks win.",
+        f"{MASKS_PER_LEVEL} draws per level and way resolve odds down to about 1 in {1 / f.resolvable:.0f}, nowhere "
+        "near the post's 10^-hundreds; the draws say where winning is common, not how rare it becomes.",
+        "Dead units do not explain the losses at the one level that can tell; the spread of weights over "
+        "the layers does.")
+
+# %% [markdown]
+# ## Try this
+#
+# * `MASKS_PER_LEVEL = 100`: four times the draws, intervals about half as wide (a few minutes more).
+# * `LEVELS = [11]`: all the draws at the post's ticket size.
+# * `THRESHOLD = 0.7`: a lower bar; which ways start winning again?
+#
+# <!-- next -->
+# **Next:** [06 · Narrow or sparse?](06_narrow_or_sparse.ipynb)
+# <!-- /next -->

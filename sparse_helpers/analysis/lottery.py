@@ -1,0 +1,367 @@
+"""Notebook 04's findings: tickets by three rules, IMP against every arm, collapses, 4x training.
+
+Every comparison between arms is paired within a seed (same θ₀ where the design says so, same
+data order) and averaged over one window of rounds fixed in advance for every seed, so that a
+seed with an early ticket is not averaged over fewer, denser rounds than the others.
+"""
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ..computing.validate import as_fraction
+from ..experiments.arms import ARMS, active_arms, imp_arm, main_arm
+from .claims import Claim
+from .stats import PairedTest, chance_level, collapsed, paired_test
+
+# The window every gap is averaged over: from 30% of the weights remaining down to the size of
+# the post's ticket (8.6%): rounds 6-11 at 20% a round. Fixed before looking at any gap.
+WINDOW = (0.30, 0.08)
+# "Moderate sparsity", where the paper's fully connected tickets beat the dense network: 51% to
+# 21% of the weights remaining (rounds 3-7 at 20% a round).
+MODERATE = (0.52, 0.20)
+POST_ROUND = 11          # 0.8^11 of 6,344 weights leaves the post's 544
+AT_DEFAULTS = ("epochs", "hidden", "threshold", "prune_rate", "schedule", "optimizer", "lr",
+               "batch_size")
+
+
+def label(arm_name):
+    """The registry's label of an arm."""
+    return ARMS[arm_name].label if arm_name in ARMS else arm_name
+
+
+def arms_table(cfg):
+    """The registered arms as a table: what each trains at a round, and how it is drawn."""
+    return pd.DataFrame([{"arm": a.name, "label": a.label,
+                          "what it trains": (a.members.__doc__ or "").strip().split("\n")[0],
+                          "its random draws' seed tag": a.seed_tag if a.seed_tag is not None else "–",
+                          "at round 0": "the dense network (not retrained)" if a.dense_at_round0 or (
+                              a.prunes and a.prunes != cfg.schedule) else "trained",
+                          "also trained 4x": "yes" if a.long_run and a.prunes in (None, cfg.schedule) else "no"}
+                         for a in active_arms(cfg)]).set_index("arm")
+
+
+def rows_of(lot, arm):
+    """The rows of one arm of a lottery table."""
+    return lot.rounds[lot.rounds.arm == arm]
+
+
+def per_seed(lot, value, drop_collapsed=False, chance=None):
+    """{arm: (remaining per round, seeds x rounds array of value)}, draws averaged per seed.
+
+    drop_collapsed: leave out networks that learned nothing (see stats.collapsed) before
+    averaging; a seed whose every draw collapsed at a round gets nan there.
+    """
+    t = lot.rounds
+    if drop_collapsed:
+        t = t[~collapsed(t.val_acc, chance)]
+    out = {}
+    for arm in [a.name for a in active_arms(lot.config)]:
+        g = t[t.arm == arm]
+        if g.empty:
+            continue
+        grid = g.groupby(["seed", "round"])[value].mean().unstack("round")
+        grid = grid.reindex(index=list(lot.config.seeds), columns=range(lot.config.rounds + 1))
+        remaining = lot.rounds[lot.rounds.arm == arm].groupby("round").remaining.mean()
+        out[arm] = (remaining.reindex(range(lot.config.rounds + 1)).to_numpy(), grid.to_numpy())
+    return out
+
+
+def window_rounds(remaining, window):
+    """The rounds whose share of weights remaining lies within window (high, low)."""
+    high, low = window
+    return [r for r, x in enumerate(remaining) if low - 1e-9 <= x <= high + 1e-9]
+
+
+def gap(curves, a, b, rounds):
+    """Per seed: curve a minus curve b, averaged over the given rounds (nan where b is nan)."""
+    ya, yb = curves[a][1][:, rounds], curves[b][1][:, rounds]
+    return np.nanmean(ya - yb, axis=1) if len(rounds) else np.full(len(ya), np.nan)
+
+
+def summary(lot, value="test_acc"):
+    """Mean of value over seeds (and draws) per round and arm, with IMP's weights remaining."""
+    curves = per_seed(lot, value)
+    main = main_arm(lot.config)
+    table = pd.DataFrame({label(a): np.nanmean(ys, 0) for a, (_, ys) in curves.items()})
+    table.insert(0, "remaining %", 100 * curves[main][0])
+    table.index.name = "round"
+    return table
+
+
+def pick_tickets(lot, threshold=None, tolerance=None):
+    """Each seed's ticket by three rules, all on validation accuracy at the end of a round.
+
+    post: the last round before the first below threshold; sparsest: the last round at or above
+    threshold; paper: the last round within tolerance of the seed's dense network (tolerance:
+    the sd of the dense networks' validation accuracy over seeds, unless given).
+    """
+    cfg = lot.config
+    threshold = as_fraction(cfg.threshold if threshold is None else threshold, "threshold",
+                            high_open=False, example=0.8)
+    imp = rows_of(lot, main_arm(cfg)).sort_values("round")
+    dense = imp[imp["round"] == 0].set_index("seed").val_acc
+    if tolerance is None:
+        tolerance = float(dense.std(ddof=1)) if len(dense) > 1 else 0.0
+    out = []
+    for seed, g in imp.groupby("seed", sort=False):
+        ok = (g.val_acc >= threshold).tolist()
+        first_fail = ok.index(False) if False in ok else len(ok)
+        match = (g.val_acc >= dense[seed] - tolerance).tolist()
+        for rule, i in (("post", first_fail - 1),
+                        ("sparsest", max((j for j, good in enumerate(ok) if good), default=-1)),
+                        ("paper", max((j for j, good in enumerate(match) if good), default=-1))):
+            r = g.iloc[i] if i >= 0 else None
+            out.append({"seed": int(seed), "rule": rule,
+                        "round": None if r is None else int(r["round"]),
+                        **{c: (None if r is None else r[c]) for c in ("kept", "sparsity", "val_acc", "test_acc")}})
+    return pd.DataFrame(out), tolerance
+
+
+def ticket_table(tickets):
+    """The tickets as a reader wants them: one row per seed and rule, counts whole, shares in %."""
+    t = tickets.dropna(subset=["round"]).copy()
+    t["round"], t["kept"] = t["round"].astype(int), t["kept"].astype(int)
+    for c in ("sparsity", "val_acc", "test_acc"):
+        t[c] = (100 * t[c].astype(float)).round(1)
+    return t.rename(columns={"sparsity": "sparsity %", "val_acc": "validation %",
+                             "test_acc": "test %"}).set_index(["seed", "rule"])
+
+
+def collapse_counts(lot, chance):
+    """Networks that learned nothing, per arm and round (only rounds where some did), with how
+    many of them had a unit cut off by their mask."""
+    t = lot.rounds.assign(collapsed=collapsed(lot.rounds.val_acc, chance))
+    c = t[t.collapsed]
+    counts = c.groupby(["arm", "round"]).size().unstack("round", fill_value=0) if len(c) else pd.DataFrame()
+    per_arm = t.groupby("arm", sort=False).agg(networks=("collapsed", "size"), collapsed=("collapsed", "sum"))
+    per_arm["with no dead unit in the mask"] = c[c["dead units"] == 0].groupby("arm").size().reindex(
+        per_arm.index, fill_value=0)
+    return counts, per_arm
+
+
+@dataclass(frozen=True)
+class GapFindings:
+    """IMP against one arm over the window, per seed, with and without collapsed networks."""
+    arm: str
+    test: PairedTest
+    without_collapsed: PairedTest
+
+
+def arm_gaps(lot, curves, clean, rounds):
+    """GapFindings of the main IMP arm against every other arm, over the given rounds."""
+    main = main_arm(lot.config)
+    return {a: GapFindings(a, paired_test(100 * gap(curves, main, a, rounds)),
+                           paired_test(100 * gap(clean, main, a, rounds)))
+            for a in curves if a != main}
+
+
+@dataclass(frozen=True)
+class EarlyStopFindings:
+    """When networks reach their lowest validation loss, and how finely that was measured."""
+    total_steps: int          # optimizer steps in one training run
+    resolution: int           # steps between two validation checks
+    median_late: float        # median early-stop step while 21% or more of the weights remain
+    imp_earlier: PairedTest   # re-init minus IMP early-stop step over the window, per seed
+
+
+def early_stop_findings(lot, steps_per_epoch, rounds):
+    """EarlyStopFindings of a lottery whose runs had steps_per_epoch steps an epoch."""
+    cfg, main = lot.config, main_arm(lot.config)
+    steps = per_seed(lot, "early_step")
+    upper = steps[main][0] >= 0.21 - 1e-9
+    arms = [a for a in (main, "re-init", "random mask") if a in steps]
+    late = np.nanmedian(np.concatenate([steps[a][1][:, upper].ravel() for a in arms]))
+    faster = paired_test(gap(steps, "re-init", main, rounds)) if "re-init" in steps else paired_test([])
+    return EarlyStopFindings(cfg.epochs * steps_per_epoch, int(np.ceil(steps_per_epoch / cfg.checks_per_epoch)),
+                             float(late), faster)
+
+
+@dataclass(frozen=True)
+class LongRunFindings:
+    """The post's 4x control at one kind of target (the post's size, or each seed's ticket)."""
+    target: str               # "the post's size (round 11)" or "each seed's ticket"
+    rounds: dict              # seed -> round trained at
+    final: pd.DataFrame       # per arm: mean, median, min and max final test accuracy (%)
+    reached: dict             # arm -> (networks reaching the threshold on test, networks)
+    collapsed: dict           # arm -> networks that learned nothing
+    ticket_vs_reinit: PairedTest            # per seed, ticket minus mean re-init, points
+    ticket_vs_reinit_clean: PairedTest      # the same without collapsed networks
+    min_loss_epoch: pd.DataFrame            # per arm, the epoch of lowest validation loss (median)
+    reinit_later: PairedTest                # per seed, re-init minus ticket min-loss epoch
+
+
+def long_run_findings(runs, target, threshold, chance, main):
+    """LongRunFindings of the ticket runs at one kind of target; main is the ticket's arm."""
+    t = runs.assign(final=100 * runs.test_acc, dead=collapsed(runs.val_acc, chance),
+                    best_epoch=runs.val_loss_history.map(lambda h: int(np.argmin(h)) + 1 if len(h) else np.nan))
+    final = t.groupby("arm", sort=False).final.agg(["mean", "median", "min", "max"])
+    reached = {a: (int((g.test_acc >= threshold).sum()), len(g)) for a, g in t.groupby("arm", sort=False)}
+    per = t.groupby(["seed", "arm"]).final.mean().unstack("arm")
+    clean = t[~t.dead].groupby(["seed", "arm"]).final.mean().unstack("arm")
+    best = t.groupby(["seed", "arm"]).best_epoch.mean().unstack("arm")
+    diff = lambda tab, a, b: (tab[a] - tab[b]) if {a, b} <= set(tab) else []  # noqa: E731
+    return LongRunFindings(target, t.groupby("seed")["round"].first().to_dict(), final, reached,
+                           t.groupby("arm", sort=False).dead.sum().astype(int).to_dict(),
+                           paired_test(diff(per, main, "re-init")), paired_test(diff(clean, main, "re-init")),
+                           t.groupby("arm", sort=False).best_epoch.median().to_frame("median epoch"),
+                           paired_test(diff(best, "re-init", main)))
+
+
+@dataclass(frozen=True)
+class LotteryFindings:
+    """What notebook 04 says (accuracies in percent unless named a fraction)."""
+    kept_by_round: list       # the main IMP arm's weights kept per round (first seed)
+    summary: pd.DataFrame     # mean test accuracy per round and arm
+    tickets: pd.DataFrame     # pick_tickets' rows
+    ticket_view: pd.DataFrame
+    tolerance: float          # the paper rule's tolerance (a fraction)
+    rules_differ: int         # seeds where the post's and the sparsest rule disagree
+    chance: float             # the validation split's most common class share
+    collapses: pd.DataFrame   # collapsed networks per arm and round
+    collapse_totals: pd.DataFrame
+    window: list              # the rounds every gap is averaged over
+    curves: dict              # per_seed of early-stop test accuracy
+    gaps: dict                # arm -> GapFindings over the window
+    versus_dense: PairedTest  # IMP minus the dense network at moderate sparsity, per seed
+    moderate: list            # the moderate rounds
+    early: EarlyStopFindings
+    long: list                # LongRunFindings at the post's size and at the tickets
+    dead_layerwise: pd.Series  # mean dead units per round in the layer-wise chain
+    claims: list
+
+
+def lottery_findings(lot, runs, data):
+    """The findings of notebook 04 from the lottery and the 4x runs at its targets."""
+    cfg, main = lot.config, main_arm(lot.config)
+    steps_per_epoch = math.ceil(len(data.train_x) / cfg.batch_size)
+    chance = chance_level(data.val_y)
+    curves = per_seed(lot, "early_test_acc")
+    clean = per_seed(lot, "early_test_acc", drop_collapsed=True, chance=chance)
+    window = window_rounds(curves[main][0], WINDOW)
+    moderate = window_rounds(curves[main][0], MODERATE)
+    tickets, tolerance = pick_tickets(lot)
+    rounds = tickets.pivot(index="seed", columns="rule", values="round")
+    differ = int((rounds["post"].fillna(-1) != rounds["sparsest"].fillna(-1)).sum())
+    dense = curves[main][1][:, [0]]
+    versus_dense = paired_test(100 * np.nanmean(curves[main][1][:, moderate] - dense, axis=1)
+                               if moderate else [])
+    collapses, totals = collapse_counts(lot, chance)
+    long = [long_run_findings(at_rounds(runs, target), name, cfg.threshold, chance, main)
+            for name, target in long_run_views(tickets, cfg) if len(at_rounds(runs, target))]
+    other = imp_arm("layerwise")
+    dead = rows_of(lot, other).groupby("round")["dead units"].mean() if other in curves else pd.Series(dtype=float)
+    findings = LotteryFindings(rows_of(lot, main)[lambda t: t.seed == cfg.seeds[0]].sort_values("round").kept.tolist(),
+                               summary(lot), tickets, ticket_table(tickets), tolerance, differ, chance,
+                               collapses, totals, window, curves, arm_gaps(lot, curves, clean, window),
+                               versus_dense, moderate, early_stop_findings(lot, steps_per_epoch, window),
+                               long, dead, [])
+    return replace(findings, claims=lottery_claims(findings, cfg))
+
+
+def long_run_views(tickets, cfg):
+    """(name, {seed: round}) of the 4x comparisons: at the post's size, and at each seed's ticket."""
+    post = tickets[tickets.rule == "post"].dropna(subset=["round"])
+    views = [(f"the post's size (round {POST_ROUND})", {s: POST_ROUND for s in cfg.seeds})] \
+        if POST_ROUND <= cfg.rounds else []
+    return views + [("each seed's ticket", {int(s): int(r) for s, r in zip(post.seed, post["round"])})]
+
+
+def long_run_targets(tickets, cfg):
+    """Every (seed, round) the 4x comparisons need, for TicketExperiment."""
+    return sorted({(s, r) for _, view in long_run_views(tickets, cfg) for s, r in view.items()})
+
+
+def at_rounds(runs, target):
+    """The rows of the ticket runs at {seed: round}."""
+    keep = [(s, r) in target.items() for s, r in zip(runs.seed, runs["round"])]
+    return runs[keep]
+
+
+def lottery_claims(f, cfg):
+    """The claims of notebook 04, each with its rule."""
+    main, enough = main_arm(cfg), {"rounds": POST_ROUND}
+    sparsest = f.tickets[f.tickets.rule == "sparsest"].sparsity.dropna().astype(float)
+    claims = [Claim("the median seed's ticket (sparsest passing round) is at least 80% sparse",
+                    "median over seeds of the sparsest round with validation >= threshold, >= 80% sparse",
+                    len(sparsest) > 0 and float(np.median(sparsest)) >= 0.8,
+                    f"median {100 * np.median(sparsest):.1f}%" if len(sparsest) else "no tickets",
+                    needs=AT_DEFAULTS)]
+    for arm, required in (("re-init", True), ("random mask", True), ("one-shot", False)):
+        if arm in f.gaps:
+            g = f.gaps[arm].test
+            claims.append(Claim(f"over the window, IMP is ahead of {label(arm)}",
+                                "the 95% t-interval of the per-seed mean gap (IMP minus the arm, "
+                                "test accuracy at early stop) lies above 0", g.interval.low > 0,
+                                g.interval.text(), required, AT_DEFAULTS, enough))
+            claims.append(Claim(f"{label(arm)} trails IMP by less than 15 points over the window "
+                                "(a sanity bound: a broken control would trail by far more)",
+                                "the mean per-seed gap is below 15 points", g.interval.mean < 15,
+                                g.interval.text(), True, AT_DEFAULTS, enough))
+    other = imp_arm("layerwise" if cfg.schedule == "global" else "global")
+    if other in f.gaps:
+        g = f.gaps[other].test
+        claims.append(Claim("global IMP is more than 10 points ahead of the layer-wise schedule over the window",
+                            "the 95% t-interval of the per-seed gap lies above 10 points",
+                            g.interval.low > 10, g.interval.text(), True, AT_DEFAULTS, enough))
+    claims += first_round_bounds(f, main)
+    claims.append(Claim("tickets at moderate sparsity (21-51% of the weights) beat the dense network",
+                        "the 95% t-interval of IMP minus dense, averaged over those rounds, lies above 0",
+                        f.versus_dense.interval.low > 0, f.versus_dense.interval.text(), False,
+                        AT_DEFAULTS, {"rounds": 7}))
+    e = f.early
+    claims.append(Claim("down to 21% of the weights, the median early stop comes after 80% of training",
+                        "median early-stop step of IMP, re-init and random-mask networks >= 0.8 x steps",
+                        e.median_late >= 0.8 * e.total_steps, f"median step {e.median_late:.0f} of {e.total_steps}",
+                        needs=AT_DEFAULTS))
+    for lr in f.long:
+        t = lr.ticket_vs_reinit_clean
+        claims.append(Claim(f"with {cfg.control_epochs} epochs at {lr.target}, tickets beat their "
+                            "re-initialisations (networks that learned nothing left out)",
+                            "the 95% t-interval of ticket minus mean re-init, per seed, lies above 0",
+                            t.interval.low > 0, t.interval.text(), False, AT_DEFAULTS + ("control_epochs",),
+                            enough))
+    return claims
+
+
+def first_round_bounds(f, main):
+    """Two-sided sanity bounds: at the first pruning round every control trains like IMP.
+
+    (One-shot pruning is left out: at round 1 it keeps exactly IMP's weights, by construction.)
+    """
+    out = []
+    for arm in ("re-init", "random mask"):
+        if arm not in f.curves or len(f.curves[main][0]) < 2:
+            continue
+        d = paired_test(100 * (f.curves[arm][1][:, 1] - f.curves[main][1][:, 1]))
+        out.append(Claim(f"with 80% of the weights left, {label(arm)} trains within 1.5 points of IMP",
+                         "|mean over seeds of (arm minus IMP) at round 1| <= 1.5 points",
+                         abs(d.interval.mean) <= 1.5, d.interval.text(), True, AT_DEFAULTS))
+    return out
+
+
+def gap_table(gaps):
+    """IMP's lead over each arm across the window, per seed averaged, as a table (points)."""
+    rows = []
+    for arm, g in gaps.items():
+        t, c = g.test, g.without_collapsed
+        rows.append({"IMP ahead of": label(arm), "mean": t.interval.mean, "95% low": t.interval.low,
+                     "95% high": t.interval.high, "lowest seed": np.min(t.differences) if len(t.differences) else np.nan,
+                     "paired t p": t.t_p, "signed-rank p": t.wilcoxon_p,
+                     "mean, collapsed runs left out": c.interval.mean})
+    return pd.DataFrame(rows).set_index("IMP ahead of")
+
+
+def level_table(curves, shares=(0.21, 0.107, 0.055, 0.018)):
+    """Mean and median (over seeds) test accuracy at early stop of every arm at a few levels (%)."""
+    main = next(iter(curves))
+    x = curves[main][0]
+    cols = {}
+    for share in shares:
+        if np.nanmin(x) > share + 1e-3:
+            continue
+        i = int(np.nanargmin(np.abs(x - share)))
+        cols[f"{100 * x[i]:.1f}% left, mean"] = {label(a): 100 * np.nanmean(ys[:, i]) for a, (_, ys) in curves.items()}
+        cols[f"{100 * x[i]:.1f}% left, median"] = {label(a): 100 * np.nanmedian(ys[:, i]) for a, (_, ys) in curves.items()}
+    return pd.DataFrame(cols)

@@ -1,0 +1,143 @@
+"""Notebook 03's findings: pruning the trained weights without retraining, and where the cuts land.
+
+Pruning and evaluating a trained network trains nothing, so the sweeps live here, beside the
+tables that read them.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..computing.layout import weight_names
+from ..computing.model import IMAGE_SIDE, all_weights
+from ..computing.prune import (apply_masks, global_masks, input_pixel_map, kept, kept_per_layer,
+                               layerwise_masks, magnitude_threshold, sparsity_of)
+from ..computing.stack import stack_states, stacked_eval
+from ..computing.validate import as_finite_state, as_list
+from .claims import Claim
+from .stats import PairedTest, paired_test
+
+POST_ACC = [83.35, 83.35, 83.22, 82.63, 78.94, 75.67, 76.20, 67.34, 60.51, 32.75]  # the post's table
+COARSE = [p / 10 for p in range(10)]
+FINE = [p / 100 for p in range(100)]
+BORDER = 3               # the outer rows and columns counted as the image border
+BORDER_SPARSITIES = (0.5, 0.8, 0.9, 0.95)
+AT_DEFAULTS = ("hidden", "epochs")
+
+
+def sweep(state, data, sparsities, how="global"):
+    """One-shot pruning at each sparsity, no retraining: a table with the post's columns."""
+    if how not in ("global", "layerwise"):
+        raise ValueError(f"how must be 'global' or 'layerwise', got {how!r}")
+    state = as_finite_state(state)
+    sparsities = as_list(sparsities, "sparsities", "[0.1, 0.5, 0.9]")
+    if not sparsities:
+        raise ValueError("sparsities must hold at least one sparsity, e.g. [0.1, 0.5, 0.9]")
+    masks = [global_masks(state, s) if how == "global" else layerwise_masks(state, s)
+             for s in sparsities]
+    accuracy = stacked_eval(stack_states([apply_masks(state, m) for m in masks]),
+                            data.test_x, data.test_y)[1].tolist()
+    weights = all_weights(state)
+    return pd.DataFrame([{
+        "percentile": round(100 * s, 6),
+        "threshold": magnitude_threshold(weights, s) if how == "global" else float("nan"),
+        "sparsity": sparsity_of(m), "kept": kept(m), "total": len(weights), "accuracy": a,
+        **{f"kept {k}": v for k, v in kept_per_layer(state, m).items()},
+    } for s, m, a in zip(sparsities, masks, accuracy)])
+
+
+def sweeps(states, data, sparsities, how="global"):
+    """sweep() for each trained state: one table per seed."""
+    return [sweep(s, data, sparsities, how) for s in states]
+
+
+def format_sweep(table):
+    """The sweep as the post printed it, one line per percentile."""
+    return "\n".join(
+        f"Pruned {r.percentile:>3.0f}th percentile | |w| < {r.threshold:.4f} | "
+        f"Sparsity: {100 * r.sparsity:5.1f}% | Params: {r.kept:>4}/{r.total} | "
+        f"Accuracy: {100 * r.accuracy:.2f}%" for r in table.itertuples())
+
+
+def last_within(xs, values, floor):
+    """The last x before values first drop below floor (the first x if they start below)."""
+    below = [v < floor for v in values]
+    return xs[max(below.index(True) - 1, 0)] if True in below else xs[-1]
+
+
+def border_mask():
+    """True on the BORDER outer rows and columns of a 28x28 image."""
+    border = np.ones((IMAGE_SIDE, IMAGE_SIDE), dtype=bool)
+    border[BORDER:-BORDER, BORDER:-BORDER] = False
+    return border
+
+
+def border_links(state):
+    """For one trained state: mean |w| of border and central pixels' links, and the links each
+    keeps (of the first layer's units) at BORDER_SPARSITIES."""
+    border, first = border_mask(), weight_names(state)[0]
+    w = state[first].abs().numpy().reshape(state[first].shape[0], IMAGE_SIDE, IMAGE_SIDE)
+    out = {"|w| border": w[:, border].mean(), "|w| centre": w[:, ~border].mean()}
+    for s in BORDER_SPARSITIES:
+        links = input_pixel_map(global_masks(state, s), state).numpy()
+        out[f"links at {s:.0%}, border"] = links[border].mean()
+        out[f"links at {s:.0%}, centre"] = links[~border].mean()
+    return out
+
+
+@dataclass(frozen=True)
+class PruningFindings:
+    """What notebook 03 says about pruning without retraining (accuracies in percent)."""
+    coarse: list                 # per seed, the post's 10% steps
+    summary: pd.DataFrame        # the post's table with our mean, min and max beside it
+    kept_counts: list            # weights kept at each 10% step (the same for every seed)
+    drop_10: np.ndarray          # per seed, points lost at 10% sparsity
+    drop_30: np.ndarray          # per seed, points lost at 30% sparsity
+    fine: list                   # per seed, the 1% sweep
+    fine_acc: np.ndarray         # seeds x sparsities
+    flat_until: float            # the last sparsity whose mean stays within a point of dense
+    post_inside: int             # of the post's steps, how many lie within our seeds' range
+    post_distance: float         # the post's largest distance from our mean, points
+    layerwise: list              # per seed, the 1% layer-wise sweep
+    versus_layerwise: PairedTest  # global minus layer-wise at 50% sparsity, per seed
+    border: pd.DataFrame         # per seed, border_links
+    border_magnitude: PairedTest  # border minus centre mean |w|, per seed
+    border_links: dict           # sparsity -> PairedTest of border minus centre links kept
+    claims: list
+
+
+def pruning_findings(baseline, data):
+    """The findings of notebook 03 from the baseline's trained states and the test set."""
+    states = [r.state for r in baseline.runs]
+    coarse, fine = sweeps(states, data, COARSE), sweeps(states, data, FINE)
+    layerwise = sweeps(states, data, FINE, how="layerwise")
+    acc = 100 * np.array([t.accuracy for t in coarse])
+    fine_acc = 100 * np.array([t.accuracy for t in fine])
+    lw_acc = 100 * np.array([t.accuracy for t in layerwise])
+    post = np.array(POST_ACC)
+    summary = pd.DataFrame({"percentile": coarse[0].percentile.astype(int), "kept": coarse[0].kept,
+                            "accuracy % mean": acc.mean(0), "min": acc.min(0), "max": acc.max(0),
+                            "the post": post}).set_index("percentile")
+    drop_10, drop_30 = acc[:, 0] - acc[:, 1], acc[:, 0] - acc[:, 3]
+    border = pd.DataFrame([border_links(s) for s in states], index=list(baseline.config.seeds))
+    links = {s: paired_test(border[f"links at {s:.0%}, border"] - border[f"links at {s:.0%}, centre"])
+             for s in BORDER_SPARSITIES}
+    versus = paired_test(fine_acc[:, 50] - lw_acc[:, 50])
+    claims = [
+        Claim("pruning 10% of the weights moves no seed's accuracy by more than a point",
+              "max over seeds of |accuracy at 10% - dense accuracy| <= 1 point",
+              bool(np.abs(drop_10).max() <= 1), f"at most {np.abs(drop_10).max():.2f} points",
+              needs=AT_DEFAULTS),
+        Claim("pruning 30% costs less than 3 points on average",
+              "the 95% t-interval of the mean loss at 30% sparsity lies below 3 points",
+              paired_test(drop_30).interval.high < 3, paired_test(drop_30).interval.text(),
+              needs=AT_DEFAULTS),
+        Claim("pruning each layer by the same share loses more than global pruning at 50% sparsity",
+              "the 95% t-interval of global minus layer-wise accuracy at 50% sparsity lies above 0",
+              versus.interval.low > 0, versus.interval.text(), needs=AT_DEFAULTS),
+    ]
+    return PruningFindings(coarse, summary, coarse[0].kept.tolist(), drop_10, drop_30, fine, fine_acc,
+                           last_within(FINE, fine_acc.mean(0), fine_acc[:, 0].mean() - 1),
+                           int(((post >= acc.min(0)) & (post <= acc.max(0))).sum()),
+                           float(np.abs(post - acc.mean(0)).max()), layerwise, versus, border,
+                           paired_test(border["|w| border"] - border["|w| centre"]), links, claims)
