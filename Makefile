@@ -3,10 +3,16 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
+SOURCES := $(sort $(wildcard notebooks/sources/[0-9][0-9]_*.py))
 ARTIFACTS := test-artifacts
+USED := build/results-used.log
+# The kernel talks to nbconvert over local sockets (no "running over TCP without encryption").
+EXECUTE := $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --log-level=ERROR \
+	--KernelManager.transport=ipc --ExecutePreprocessor.timeout=3600 \
+	--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False \
+	--ExecutePreprocessor.store_widget_state=False
 
-.PHONY: figures test lab bench setup data browser sync clean
+.PHONY: figures retrain test lab bench mutate setup data browser sync clean
 
 setup: $(STAMP) data
 
@@ -18,36 +24,41 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 # Fashion-MNIST: Debian's package where apt and root are at hand, else torchvision's download.
 data: $(STAMP)
-	@$(PY) -c "from sparse_helpers.data import locate; import sys; sys.exit(locate() is None)" 2>/dev/null \
+	@$(PY) -c "from sparse_helpers.computing.data import locate; import sys; sys.exit(locate() is None)" 2>/dev/null \
 	|| { if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	       echo "Installing Debian's dataset-fashion-mnist (the four Fashion-MNIST files) with apt-get"; \
 	       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
 	     fi; $(PY) -c "from sparse_helpers import load_fashion_mnist as l; l()"; }
 
 # Chromium for the browser test: Debian's package where apt and root are at hand.
 browser:
 	@command -v chromium >/dev/null || { if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	   echo "Installing Debian's chromium with apt-get, for tests/test_browser.py (apt may upgrade packages it depends on)"; \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	   else echo "No chromium and no root apt-get: the browser test will be skipped."; fi; }
 
-# The text files (notebooks/NN_*.py) are the sources: copy their cells into the .ipynb files,
-# keeping the outputs, before anything executes them.
+# The text files (notebooks/sources/NN_*.py) are the sources: write their navigation links, then
+# copy their cells into the .ipynb files, keeping the outputs, before anything executes them.
 sync: $(STAMP)
-	@for src in $(NOTEBOOKS); do $(VENV)/bin/jupytext --quiet --to ipynb --update $$src; done
+	@$(PY) sparse_helpers/analysis/navigation.py $(SOURCES)
+	@for src in $(SOURCES); do $(VENV)/bin/jupytext --quiet --to ipynb --update \
+	  --output notebooks/$$(basename $${src%.py}).ipynb $$src; done
 
-# Every notebook executed in place, in order, training from scratch; their results go to
-# results/ (committed, so that notebooks and tests can reuse them) and their figures to figures/.
-# No cell timings and no widget state are stored (the widgets leave a static view in their output),
-# so that a rerun changes only what it computed.
+# Every notebook executed in place, in order. Results still valid for their keys (settings, data
+# and the code that computes them) are read from results/; only missing or stale ones are
+# computed. Results no notebook used any more are removed. Figures go to figures/.
 figures: setup sync
-	rm -rf results && mkdir -p results
-	@for src in $(NOTEBOOKS); do nb=$${src%.py}.ipynb; \
+	@mkdir -p results build && rm -f $(USED)
+	@for src in $(SOURCES); do nb=notebooks/$$(basename $${src%.py}).ipynb; \
 	  echo "== executing $$nb"; TIMEFORMAT="   $$nb: %R s"; \
-	  time SPARSE_CHECKPOINT_DIR=$(CURDIR)/results $(VENV)/bin/jupyter nbconvert --to notebook \
-	    --execute --inplace --log-level=ERROR --ExecutePreprocessor.timeout=3600 \
-	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False \
-	    --ExecutePreprocessor.store_widget_state=False $$nb || exit 1; \
+	  time SPARSE_CHECKPOINT_DIR=$(CURDIR)/results SPARSE_RESULTS_LOG=$(CURDIR)/$(USED) $(EXECUTE) $$nb || exit 1; \
 	done
+	@$(PY) tools/results_used.py results $(USED)
 	@echo "figures written to $(CURDIR)/figures:"; ls figures
+
+# The same, computing every result afresh.
+retrain:
+	SPARSE_RECOMPUTE=1 $(MAKE) figures
 
 # Unit tests, the committed notebooks under nbval (against results/), every notebook again with
 # other seeds on another floating-point path and at small settings, and the browser test: two
@@ -57,16 +68,18 @@ test: setup browser
 	SPARSE_THREADS=1 SPARSE_FIGURES_DIR=$(CURDIR)/$(ARTIFACTS)/figures \
 	SPARSE_CHECKPOINT_DIR=$(CURDIR)/$(ARTIFACTS)/checkpoints \
 	$(PY) -m pytest -n 2 --dist loadgroup tests -p no:cacheprovider -rs --durations=12; \
-	status=$$?; echo "Screenshots and test figures: $(CURDIR)/$(ARTIFACTS)"; exit $$status
+	status=$$?; echo "Screenshots, executed notebooks and test figures: $(CURDIR)/$(ARTIFACTS)"; exit $$status
 
 bench: setup
-	$(PY) benchmarks/train_speed.py
-	$(PY) benchmarks/stacked_speed.py
-	$(PY) benchmarks/optimizer_speed.py
+	$(PY) benchmarks/trainer_speed.py
 	$(PY) benchmarks/slider_latency.py
+
+# Mutation testing of the experiments and pruning code against the fast tests (not part of make test).
+mutate: setup
+	$(PY) tools/mutation_run.py
 
 lab: setup
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 clean:
-	rm -rf $(VENV) checkpoints $(ARTIFACTS)
+	rm -rf $(VENV) checkpoints build $(ARTIFACTS)

@@ -78,18 +78,23 @@ def test_make_mlp_refuses_fractional_seeds():
         sh.make_mlp(seed=1.5)
 
 
-def test_claims_are_asserted_at_their_settings_and_skipped_with_a_note_elsewhere(capsys):
-    sh.claim(sh.DEFAULTS, True, "finding A", ("epochs",), at_least={"rounds": 14})
-    assert "holds: finding A" in capsys.readouterr().out
-    with pytest.raises(AssertionError, match="no longer holds: finding B"):
-        sh.claim(sh.DEFAULTS.but(rounds=14), False, "finding B", ("epochs",), at_least={"rounds": 14})
-    sh.claim(sh.DEFAULTS.but(rounds=5, epochs=2), False, "finding C", ("epochs",), at_least={"rounds": 14})
+def test_claims_are_decided_by_their_rule_and_skipped_with_a_note_elsewhere(capsys):
+    ok = sh.Claim("finding A", "rule A", True, "evidence A", needs=("epochs",), at_least={"rounds": 14})
+    bad = sh.Claim("finding B", "rule B", False, "evidence B", needs=("epochs",), at_least={"rounds": 14})
+    told = sh.Claim("finding C", "rule C", False, "evidence C", required=False)
+    table = sh.check(sh.DEFAULTS, [ok, told])
     out = capsys.readouterr().out
-    assert "not checked at these settings (epochs=2, rounds=5" in out and "finding C" in out
+    assert "- holds: finding A [evidence A]" in out and "- not shown: finding C (reported, not required)" in out
+    assert table.verdict.tolist() == ["holds", "not shown"] and table.rule.tolist() == ["rule A", "rule C"]
+    with pytest.raises(AssertionError, match="no longer hold: finding B .rule: rule B; evidence B"):
+        sh.check(sh.DEFAULTS.but(rounds=14), [bad])
+    sh.check(sh.DEFAULTS.but(rounds=5, epochs=2), [bad])
+    out = capsys.readouterr().out
+    assert "not checked at these settings (epochs=2, rounds=5" in out and "finding B" in out
 
 
 def test_a_or_an_follows_how_the_number_is_spoken():
-    assert [sh.notebook.a_or_an(n) for n in (805, 8, 11, 18, 18000, 100, 544, 1089)] == \
+    assert [sh.prose.a_or_an(n) for n in (805, 8, 11, 18, 18000, 100, 544, 1089)] == \
         ["an", "an", "an", "an", "an", "a", "a", "a"]
 
 

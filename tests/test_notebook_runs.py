@@ -1,10 +1,12 @@
-"""Every notebook run again with papermill: with other seeds on another floating-point path
-(every claim must still hold), and at small non-default settings (every notebook must finish).
+"""Every notebook run again with papermill: with seeds it never used, on another floating-point
+path (every required claim must still hold), and at small unusual settings (every notebook must
+finish, and its prose must say nothing false or unfinished).
 
 These runs train from scratch into temporary folders; they never touch checkpoints/, results/
 or figures/. The executed notebooks are kept in test-artifacts/notebook-runs/ for reading.
 """
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -14,20 +16,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ARTIFACTS = Path(os.environ.get("SPARSE_ARTIFACTS_DIR", REPO / "test-artifacts")) / "notebook-runs"
-# Another set of seeds, on torch's generic CPU kernels: their sums run in another order, as on
-# another CPU, and change every run's last digits (tests/test_train.py checks that they do).
-# Three seeds, one re-initialisation per round, 6 masks a level and 12 rounds (the median ticket lies
-# near round 12; the claims need 12 or more) keep this near 8 minutes on a 2-core laptop; no claim
-# depends on them. MKL_CBWR=COMPATIBLE as well would cost more again
-# (benchmarks/stacked_speed.py --float-paths).
+# Seeds no committed notebook uses, on torch's generic CPU kernels: their sums run in another
+# order, as on another CPU (tests/test_train.py checks that they change the last digits).
 ROBUST = {"SEEDS": [100, 101, 102], "STORY_SEED": 100, "REINITS": 1, "MASKS_PER_LEVEL": 6,
-          "ROUNDS": 12}
+          "EXPLORER_RATES": [0.5], "SEEDS_PER_WIDTH": 16}
 OTHER_FLOAT_PATH = {"ATEN_CPU_CAPABILITY": "default"}
-# Settings a user might try, at once, small enough to run in two minutes: one seed that is not
-# the story seed, one hidden layer of another width, one epoch, two rounds, the layer-wise
-# schedule first, and a threshold no network reaches.
+# Settings a user might try, at once: one seed that is not the story seed, one hidden layer of
+# another width, one epoch, two rounds, the layer-wise schedule first, a threshold no network reaches.
 SMALL = dict(SEEDS=[7], STORY_SEED=0, EPOCHS=1, HIDDEN=[16], ROUNDS=2, SCHEDULE="layerwise",
-             THRESHOLD=0.95, CONTROL_EPOCHS=1, LEVELS=[1, 2], MASKS_PER_LEVEL=2, ODDS_SEEDS=1)
+             THRESHOLD=0.95, CONTROL_EPOCHS=1, LEVELS=[1, 2], MASKS_PER_LEVEL=2, EXPLORER_RATES=[0.5],
+             WIDTHS=[1, 4], SEEDS_PER_WIDTH=2)
+# Prose that is unfinished or false whatever the data: a number that is not one, a template left
+# open, a plural on one, a "lead" or "below" that is negative, counts of nothing.
+BAD_PROSE = [r"\bnan\b", r"\bNone\b", r"\{[a-z_.]+[^}]*\}", r"\b1 (epochs|seeds|rounds|draws)\b",
+             r"-\d+(\.\d+)? points? (below|behind|ahead|above)", r"\b0 of 0\b", r"within what five seeds"]
 
 
 def execute(path, out_dir, values):
@@ -42,15 +44,15 @@ def execute(path, out_dir, values):
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """Checkpoints and figures in a temporary folder, nothing reused from results/."""
+    """Results and figures in a temporary folder, nothing reused from results/."""
     monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
     monkeypatch.setenv("SPARSE_FIGURES_DIR", str(tmp_path / "figures"))
     return tmp_path
 
 
 def run_series(name, values, monkeypatch, notebooks=NOTEBOOKS):
-    """Run the notebooks in order into ARTIFACTS/name; the first trains afresh, the others reuse
-    its results. Returns {notebook name: the executed notebook}."""
+    """Run the notebooks in order into ARTIFACTS/name; the first computes afresh, the others reuse
+    what it stored. Returns {notebook name: the executed notebook}."""
     folder = ARTIFACTS / name
     folder.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("SPARSE_RECOMPUTE", "1")
@@ -62,13 +64,23 @@ def run_series(name, values, monkeypatch, notebooks=NOTEBOOKS):
 
 
 def printed(nb):
-    """Everything the notebook's cells printed or displayed, as one text."""
+    """Everything the notebook's cells printed or displayed as text or Markdown, as one text."""
     return "\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
                      for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
-# The robustness run in two parts that run side by side on the two workers: notebooks 04 and 05
-# (IMP and the random masks, most of the cost) and notebooks 01-03. 04 trains its own baseline.
+def prose(nb):
+    """The computed prose of a notebook (its Markdown outputs)."""
+    return "\n".join("".join(o.get("data", {}).get("text/markdown", ""))
+                     for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def bad_prose(text):
+    """The phrases of text that match BAD_PROSE, with a little context."""
+    return [text[max(0, m.start() - 60): m.end() + 20] for p in BAD_PROSE for m in re.finditer(p, text)]
+
+
+# The robustness run in two parts that run side by side on the two workers.
 PARTS = {"robust-late": NOTEBOOKS[3:], "robust-early": NOTEBOOKS[:3]}
 
 
@@ -81,11 +93,18 @@ def test_every_claim_holds_with_other_seeds_on_another_float_path(part, isolated
         text = printed(nb)
         assert "holds: " in text, f"{name} checked no claim"
         assert "not checked at these settings" not in text, f"{name}: a claim was skipped"
+        assert not bad_prose(prose(nb)), f"{name}: {bad_prose(prose(nb))}"
 
 
 @pytest.mark.xdist_group("small")
-def test_every_notebook_finishes_at_small_unusual_settings(isolated, monkeypatch):
+def test_every_notebook_finishes_at_small_unusual_settings_and_says_nothing_false(isolated, monkeypatch):
     for name, nb in run_series("small-unusual-settings", SMALL, monkeypatch).items():
         assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"], name
         assert "Warning:" not in printed(nb) and not [
             o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"], name
+        assert not bad_prose(prose(nb)), f"{name}: {bad_prose(prose(nb))}"
+
+
+def test_the_prose_checks_catch_what_they_name():
+    assert len(bad_prose("ahead by nan points; round None; {f.x:.1f}; 1 epochs; -3.6 points below")) == 5
+    assert not bad_prose("IMP is 3.6 points ahead after 10 epochs; 2 of 5 seeds")

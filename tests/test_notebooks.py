@@ -1,4 +1,4 @@
-"""The committed notebooks: in sync with their text sources, and stored cleanly."""
+"""The committed notebooks: one per text source, in sync with it, navigable, and stored cleanly."""
 import re
 from pathlib import Path
 
@@ -6,7 +6,11 @@ import jupytext
 import nbformat
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+from sparse_helpers.analysis import navigation
+
+FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(FOLDER.glob("[0-9][0-9]_*.ipynb"))
+SOURCES = sorted((FOLDER / "sources").glob("[0-9][0-9]_*.py"))
 BAR_REMNANT = re.compile(r"\d+%\|")  # tqdm's text form: ' 0%|          | 0/21'
 
 
@@ -15,17 +19,23 @@ def cells(nb):
     return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in nb.cells]
 
 
-def test_there_are_five_notebooks():
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+def test_every_source_has_its_notebook_and_the_table_of_contents_lists_them_in_order():
+    assert [p.stem for p in SOURCES] == [p.stem for p in NOTEBOOKS] == [s for s, _ in navigation.NOTEBOOKS]
+    assert not list(FOLDER.glob("*.py")), "text sources belong in notebooks/sources/"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_each_notebook_matches_its_text_source(path):
-    text = path.with_suffix(".py")
-    assert text.exists(), f"{text.name} is missing: every notebook is paired with a percent-format .py"
+    text = FOLDER / "sources" / f"{path.stem}.py"
     assert cells(jupytext.read(text)) == cells(nbformat.read(path, as_version=4)), (
-        f"{path.name} and {text.name} differ: edit the .py, then run `make figures` (it syncs the "
-        f"pair and executes the notebook), and commit both")
+        f"{path.name} and sources/{text.name} differ: edit the .py, then run `make figures` (it syncs "
+        f"the pair and executes the notebook), and commit both")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_each_source_carries_its_navigation_from_the_one_list(path):
+    text = path.read_text()
+    assert navigation.with_navigation(text, path.stem) == text, "run `make sync` to write the links"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -40,3 +50,14 @@ def test_stored_outputs_are_clean(path):
                 f"{where}: a stderr stream is stored: {out.text[:200]!r}")
             text = out.get("text", "") + "".join(out.get("data", {}).get("text/plain", ""))
             assert not BAR_REMNANT.search(text), f"{where}: a progress-bar remnant: {text[:120]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_computed_prose_hides_its_code_and_every_notebook_ends_with_try_this(path):
+    nb = nbformat.read(path, as_version=4)
+    prose = [c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith(("say(", "bullets("))]
+    assert prose, f"{path.name} has no computed prose"
+    for c in prose:
+        assert "remove-input" in c.metadata.get("tags", []) and c.metadata.get("jupyter", {}).get("source_hidden")
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Try this" in markdown and "## Summary" in markdown

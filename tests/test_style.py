@@ -5,14 +5,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sparse_helpers"
-MODULES = sorted(PACKAGE.glob("*.py"))
+MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
 def functions(tree):
     return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_function_is_longer_than_40_lines(path):
     tree = ast.parse(path.read_text())
     long = [f"{f.name}: {f.end_lineno - f.lineno + 1} lines" for f in functions(tree)
@@ -20,7 +20,7 @@ def test_no_function_is_longer_than_40_lines(path):
     assert not long, f"{path.name}: {long}"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_every_public_function_has_a_docstring(path):
     tree = ast.parse(path.read_text())
     missing = [f.name for f in functions(tree)
@@ -28,7 +28,7 @@ def test_every_public_function_has_a_docstring(path):
     assert not missing, f"{path.name}: functions without a docstring: {missing}"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_unused_imports(path):
     if path.name == "__init__.py":
         return  # it imports to re-export
@@ -48,7 +48,7 @@ def test_no_unused_imports(path):
     assert not unused, f"{path.name}: unused imports {unused}"
 
 
-@pytest.mark.parametrize("script", sorted((Path(__file__).parents[1] / "benchmarks").glob("*.py")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("script", sorted((Path(__file__).parents[1] / "benchmarks").glob("*.py"))
+                         + sorted((Path(__file__).parents[1] / "tools").glob("*.py")), ids=lambda p: p.name)
 def test_every_benchmark_script_compiles(script):
     compile(script.read_text(), str(script), "exec")  # make bench runs them; a SyntaxError fails here

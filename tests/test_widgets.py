@@ -1,9 +1,22 @@
+"""The three explorers: they answer slider moves, train only what is missing, draw whole figures."""
+import io
+
+import numpy as np
 import pandas as pd
 import pytest
 import torch
+from PIL import Image
 
 import sparse_helpers as sh
-from sparse_helpers import lottery, widgets
+from sparse_helpers.analysis import widgets
+from sparse_helpers.experiments import lottery as L
+from sparse_helpers.experiments.lottery import LotteryExperiment
+
+
+def picture(png):
+    """(width, height, share of pixels that are not the background) of PNG bytes."""
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    return img.shape[1], img.shape[0], float((img < 250).mean())
 
 
 def test_sparsity_explorer_updates_accuracy_and_pixel_map(real):
@@ -22,28 +35,40 @@ def test_sparsity_explorer_refuses_values_its_slider_cannot_show(tiny, value):
         widgets.SparsityExplorer(sh.theta0(0), tiny, sparsity=value)
 
 
+@pytest.fixture(scope="module")
+def small_lottery(tiny, tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path_factory.mktemp("ck")))
+    cfg = sh.Config(seeds=(0,), epochs=1, rounds=3, prune_rate=0.5, threshold=0.3, explorer_rates=(0.25, 0.5))
+    lot = LotteryExperiment(cfg, tiny).result(progress=False)
+    mp.undo()
+    return lot
+
+
 @pytest.mark.parametrize("changes,match", [(dict(prune_rate=0.95), "prune rate must be on the slider"),
                                            (dict(prune_rate=0.125), "prune rate must be on the slider"),
                                            (dict(threshold=0.995), "threshold must be on the slider")])
-def test_imp_explorer_refuses_settings_outside_its_sliders(tiny, changes, match):
+def test_imp_explorer_refuses_settings_outside_its_sliders(small_lottery, tiny, changes, match):
+    lot = small_lottery._replace(config=small_lottery.config.but(**changes))
     with pytest.raises(ValueError, match=match):
-        widgets.ImpExplorer(sh.theta0(0), tiny, sh.Config(**changes))
+        widgets.ImpExplorer(lot, sh.theta0(0), tiny)
 
 
-def test_imp_explorer_caches_each_rate(tiny, monkeypatch):
-    calls = []
-    real_train_many = lottery.train_many  # the explorer trains through lottery.imp_step
-    monkeypatch.setattr(lottery, "train_many", lambda *a, **k: calls.append(1) or real_train_many(*a, **k))
-    cfg = sh.Config(epochs=1, rounds=2, prune_rate=0.5, threshold=0.5)
-    ex = widgets.ImpExplorer(sh.theta0(0), tiny, cfg)
-    first = len(calls)
-    assert first >= 1
-    ex.rate.value = 0.25
-    second = len(calls)
-    assert second > first
-    ex.rate.value = 0.5  # back to a cached rate: no training
-    assert len(calls) == second
-    assert "Ticket at 50%" in ex.readout.value or "No ticket" in ex.readout.value
+def test_imp_explorer_redraws_stored_rates_and_trains_others_once(small_lottery, tiny, monkeypatch):
+    calls, real = [], L.train_many
+    monkeypatch.setattr(L, "train_many", lambda *a, **k: calls.append(1) or real(*a, **k))
+    ex = widgets.ImpExplorer(small_lottery, sh.theta0(0), tiny)
+    ex.rate.value = 0.25  # stored with the lottery: no training
+    assert not calls and "stored with the results" in ex.readout.value
+    ex.rate.value = 0.33  # not stored: trained, round by round
+    trained = len(calls)
+    assert trained >= 1 and "trained here and cached" in ex.readout.value
+    ex.rate.value = 0.5
+    ex.rate.value = 0.33  # back to a cached rate: no training
+    assert len(calls) == trained
+    width, height, ink = picture(ex.image.value)
+    assert width > 400 and height > 200 and ink > 0.03  # a whole figure, not a blank canvas
+    assert ex.image.layout.opacity == "1"
     assert "data:image/png;base64" in ex.static_html()
 
 
@@ -57,3 +82,6 @@ def test_odds_explorer_moves_between_levels():
     ex.slider.value = 5
     assert "0/2" in ex.readout.value and ex.image.value != before
     assert "67.2% sparsity" in ex.static_html()
+    for bad in (None, pd.DataFrame()):
+        with pytest.raises(ValueError, match="table must be"):
+            widgets.OddsExplorer(bad, imp, 0.8)

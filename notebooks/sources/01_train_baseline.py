@@ -141,7 +141,7 @@ print(sh.epoch_log(baseline.runs[story].history))
 table(f.table, percent=f.table.columns)
 
 # %% tags=["remove-input"] jupyter={"source_hidden": true}
-say(f"Over {f.final.n} seeds the final test accuracy is {f.final.text('%', 2)};",
+say(f"Over {sh.prose.count(f.final.n, 'seed')} the final test accuracy is {f.final.text('%', 2)};",
     f"the post reports {training.POST_LOG[-1]:.2f}% from one run, presumably trained on all 60,000 images.",
     f"After one epoch the mean is already {f.first_epoch:.1f}%",
     when(cfg.epochs >= 4, f"and from the fourth epoch to the last it gains {f.late_gain:.1f} points on average.",
@@ -153,7 +153,7 @@ say(f"Over {f.final.n} seeds the final test accuracy is {f.final.text('%', 2)};"
 # %%
 plots.save(plots.training_curves(f.histories, post=training.POST_LOG if cfg.epochs == len(training.POST_LOG) else None,
                                  title=f"{sum(cfg.hidden)} hidden neurons reach {f.final.mean:.0f}% "
-                                       f"test accuracy within {cfg.epochs} epochs"), "training_curve.png")
+                                       f"test accuracy within {sh.prose.count(cfg.epochs, 'epoch')}"), "training_curve.png")
 
 # %% [markdown]
 # ## Why a rerun on your machine will differ a little
@@ -208,10 +208,10 @@ print(f"{experiment.stored().parent.name}/{experiment.filename()}")
 
 # %% tags=["remove-input"] jupyter={"source_hidden": true}
 bullets(f"A {sh.describe(cfg.hidden)} network with {sum(counts.values()):,} weights reaches "
-    f"{f.final.mean:.1f}% test accuracy after {cfg.epochs} epochs on average over {f.final.n} seeds "
+    f"{f.final.mean:.1f}% test accuracy after {sh.prose.count(cfg.epochs, 'epoch')} on average over {sh.prose.count(f.final.n, 'seed')} "
     f"(the post: {training.POST_LOG[-1]:.2f}%), every seed between {f.lowest:.1f}% "
     f"and {f.highest:.1f}%." if f.final.n > 1 else
-    f"* A {sh.describe(cfg.hidden)} network reaches {f.final.mean:.1f}% test accuracy after {cfg.epochs} epochs.",
+    f"A {sh.describe(cfg.hidden)} network reaches {f.final.mean:.1f}% test accuracy after {sh.prose.count(cfg.epochs, 'epoch')}.",
     "Another floating-point path changes every run's last digits" + when(
         len(f.float_moves) > 0, f" and moves a final accuracy by at most {f.float_moves.max():.2f} points") + ".",
     "The result is stored under a key of settings, data and code, and the rest of the series reuses it.")

@@ -136,7 +136,7 @@ table(f.ranks.set_axis([f"seed {s}" for s in cfg.seeds]).rename_axis("Spearman's
 # %%
 init_small, trained_small = 100 * f.before_after.loc["|w|<0.05"]
 plots.save(plots.init_vs_trained(sh.all_weights(theta0).numpy(), sh.all_weights(trained).numpy(),
-                                 trained_label=f"after {cfg.epochs} epochs",
+                                 trained_label=f"after {sh.prose.count(cfg.epochs, 'epoch')}",
                                  title=f"Seed {seed}: training spreads the weights, |w| < 0.05 falls from "
                                        f"{init_small:.0f}% to {trained_small:.0f}%"), "init_vs_trained.png")
 

@@ -86,7 +86,7 @@ n = sum(sh.weight_counts(baseline.theta0[0]).values())
 experiment = OddsExperiment(lottery, levels, MASKS_PER_LEVEL)
 odds = experiment.result(reuse=reuse)
 f = A.odds_findings(odds, lot, data, n)
-print(f"{len(odds.table)} networks x {cfg.epochs} epochs, trained at {odds.speed:.0f} model-epochs per second "
+print(f"{len(odds.table)} networks x {sh.prose.count(cfg.epochs, 'epoch')}, trained at {odds.speed:.0f} model-epochs per second "
       f"({odds.seconds:.0f} s) when this ran")
 
 # %%
@@ -123,8 +123,9 @@ say(f"At {spars(first):.0f}% sparsity, {100 * rate(WAYS[0], first):.0f}% of the 
     f"counts win, against {100 * rate(WAYS[1], first):.0f}% (even per layer) and {100 * rate(WAYS[2], first):.0f}% (uniform).",
     f"At the sparser levels even and uniform masks win {int(spread_later.wins.sum()) or 'none'} of "
     f"{int(spread_later.n.sum())} draws." if later else "",
-    f"Masks with IMP's counts win no draw from {spars(never[0]):.0f}% sparsity on, where IMP's own masks "
-    f"still win for {100 * rate(A.OWN, never[0]):.0f}% of the seeds." if never else "",
+    (f"Masks with IMP's counts win no draw from {spars(never[0]):.0f}% sparsity on"
+     + (f", where IMP's own masks still win for {100 * rate(A.OWN, never[0]):.0f}% of the seeds."
+        if rate(A.OWN, never[0]) > 0 else ", and neither do IMP's own masks.")) if never else "",
     "The seed-resampled intervals are wider than Wilson's where seeds disagree: the draws are not "
     "independent, so read Wilson's as a lower bound on the uncertainty.")
 
@@ -285,14 +286,17 @@ claims = sh.check(cfg, f.claims)
 # ## Summary
 
 # %% tags=["remove-input"] jupyter={"source_hidden": true}
-bullets(f"At {spars(first):.0f}% sparsity random subnetworks win often: {100 * rate(WAYS[2], first):.0f}% of uniform "
-        f"draws and {100 * rate(WAYS[0], first):.0f}% of those with IMP's layer counts. The odds are not astronomical.",
-        f"Beyond that, even and uniform masks stop winning; masks with IMP's layer counts last longer, and at "
-        "the sparsest levels only IMP's own masks win.",
+bullets(f"At {spars(first):.0f}% sparsity {100 * rate(WAYS[2], first):.0f}% of uniformly random subnetworks win, and "
+        f"{100 * rate(WAYS[0], first):.0f}% of those with IMP's layer counts"
+        + when(rate(WAYS[2], first) >= 0.2, ": the odds are not astronomical.", "."),
+        when(later and spread_later.rate.max() <= 0.2 and rate(WAYS[0], first) > 0.5,
+             "Beyond that, even and uniform masks stop winning; masks with IMP's layer counts last longer"
+             + when(bool(high), ", and at the sparsest levels only IMP's own masks win") + "."),
         f"{MASKS_PER_LEVEL} draws per level and way resolve odds down to about 1 in {1 / f.resolvable:.0f}, nowhere "
         "near the post's 10^-hundreds; the draws say where winning is common, not how rare it becomes.",
-        "Dead units do not explain the losses at the one level that can tell; the spread of weights over "
-        "the layers does.")
+        when(with_.masks and without.masks and with_.wins / with_.masks >= without.wins / without.masks,
+             "Dead units do not explain the losses at the one level that can tell; the spread of weights over "
+             "the layers does."))
 
 # %% [markdown]
 # ## Try this

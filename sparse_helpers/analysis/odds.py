@@ -8,7 +8,6 @@ resamples whole seeds.
 import math
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 
 from ..experiments.arms import main_arm

@@ -41,10 +41,10 @@ def a_or_an(number):
 
 
 def count(n, noun, plural=None):
-    """'1 seed', '3 seeds', 'no seeds'."""
+    """'1 seed', '3 seeds', 'none of them' for count(0, 'of them', 'of them'), 'no seeds'."""
     n = int(n)
     word = noun if n == 1 else (plural or noun + "s")
-    return f"{'no' if n == 0 else n} {word}"
+    return ("none " + word if word.startswith("of ") else f"no {word}") if n == 0 else f"{n} {word}"
 
 
 class Session(NamedTuple):

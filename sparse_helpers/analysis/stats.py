@@ -74,7 +74,7 @@ def paired_test(differences):
     d = np.asarray(differences, dtype=float)
     d = d[~np.isnan(d)]
     interval = t_interval(d)
-    if len(d) < 2 or np.all(d == d[0]):
+    if len(d) < 2 or np.allclose(d, d[0], rtol=1e-12, atol=1e-12):
         p = 0.0 if len(d) >= 2 and d[0] != 0 else math.nan
         return PairedTest(d, interval, p, math.nan, smallest_signed_rank_p(len(d)))
     t_p = float(sps.ttest_1samp(d, 0.0).pvalue)

@@ -263,6 +263,12 @@ def check_rounds(table, cfg, masks):
     imp = table[table.arm == main_arm(cfg)]
     if len(imp) != len(cfg.seeds) * (cfg.rounds + 1):
         raise StoredResultError(f"the rounds table does not hold {cfg.rounds + 1} IMP rounds per seed")
+    cells = len(cfg.seeds) * (cfg.rounds + 1)
+    for arm in [a.name for a in active_arms(cfg)]:
+        sizes = table[table.arm == arm].groupby(["seed", "round"]).size()
+        if len(sizes) != cells or sizes.nunique() != 1:
+            raise StoredResultError(f"the rounds table lacks rows of the arm {arm!r}: it must have the same "
+                                    f"number of networks at each of {cells} (seed, round) pairs")
     for r in imp.itertuples():
         if r.kept != kept(masks[(r.seed, r.round)]):
             raise StoredResultError(f"seed {r.seed}'s round {r.round} keeps {r.kept} weights in the "
