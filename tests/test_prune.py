@@ -6,6 +6,7 @@ import torch
 
 import sparse_helpers as sh
 from sparse_helpers import prune
+from sparse_helpers.analysis import pruning
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +67,13 @@ def test_input_pixel_map_counts_first_layer_links(state):
 
 def test_sweep_table_on_real_data(real):
     _, trained = sh.train_one(sh.theta0(0), real, cfg=sh.Config(epochs=1), progress=False)
-    table = prune.sweep(trained, real, [0.0, 0.1, 0.99])
+    table = pruning.sweep(trained, real, [0.0, 0.1, 0.99])
     assert table["kept"].tolist() == [6344, 5709, math.floor(6344 - 0.99 * 6343) ]
     assert abs(table.accuracy[0] - table.accuracy[1]) < 0.01
     assert table.accuracy[2] < table.accuracy[0]
-    assert "Params: 5709/6344" in prune.format_sweep(table)
+    assert "Params: 5709/6344" in pruning.format_sweep(table)
     with pytest.raises(ValueError, match="global"):
-        prune.sweep(trained, real, [0.1], how="random")
+        pruning.sweep(trained, real, [0.1], how="random")
 
 
 @pytest.mark.parametrize("total", [0, 1, 45, 3248, 6343, 6344])
@@ -89,7 +90,7 @@ def test_even_counts_add_up_and_keep_equal_shares(state, total):
     (lambda s: prune.random_masks(s, [10, 10]), "one number per weight matrix"),
     (lambda s: prune.top_masks(s, [7000, 1, 1]), "<= 6272"),
     (lambda s: prune.global_top_masks(s, 7000), "<= 6344"),
-    (lambda s: prune.sweep(s, None, []), "at least one sparsity"),
+    (lambda s: pruning.sweep(s, None, []), "at least one sparsity"),
     (lambda s: prune.global_masks(sh.make_mlp(), 0.5), "state dict"),
     (lambda s: prune.sparsity_of({}), "at least one weight matrix"),
 ])
@@ -110,10 +111,60 @@ def test_dead_units_do_not_depend_on_key_order(state):
     assert prune.dead_units(backwards) == prune.dead_units(masks)
 
 
-def test_weights_with_nan_are_refused_not_pruned_or_scored(state, tiny):
-    broken = {k: v.clone() for k, v in state.items()}
-    broken["0.weight"][0, 0] = float("nan")
+def broken(state, value):
+    """A copy of state with one first-layer weight set to value."""
+    out = {k: v.clone() for k, v in state.items()}
+    out["0.weight"][0, 0] = value
+    return out
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("call", [
+    lambda s: prune.global_masks(s, 0.5), lambda s: prune.layerwise_masks(s, 0.5),
+    lambda s: prune.top_masks(s, [10, 10, 10]), lambda s: prune.global_top_masks(s, 100),
+    lambda s: prune.next_masks(s, prune.dense_masks(s), sh.DEFAULTS.but(schedule="layerwise")),
+    lambda s: pruning.sweep(s, None, [0.1]), lambda s: sh.evaluate(s, sh.synthetic_data()),
+], ids=["global", "layerwise", "top", "global top", "next layerwise", "sweep", "evaluate"])
+def test_every_function_that_ranks_or_scores_weights_refuses_non_finite_ones(state, call, value):
     with pytest.raises(ValueError, match=r"NaN or infinite values in \['0.weight'\]"):
-        prune.global_masks(broken, 0.5)
-    with pytest.raises(ValueError, match="NaN or infinite"):
-        sh.evaluate(broken, tiny)
+        call(broken(state, value))
+
+
+def test_exact_zeros_count_as_pruned_in_every_ranking(state):
+    zeroed = {k: v.clone() for k, v in state.items()}
+    zeroed["0.weight"][:, :300] = 0  # 2,400 weights already pruned, without a mask
+    alive = 6344 - 2400
+    assert prune.kept(prune.global_masks(zeroed, 0.2)) == pytest.approx(0.8 * alive, abs=1)
+    lw = prune.layerwise_masks(zeroed, 0.5)
+    assert int(lw["0.weight"].sum()) == pytest.approx(0.5 * (6272 - 2400), abs=1)
+    top = prune.global_top_masks(zeroed, alive)
+    assert int((top["0.weight"][:, :300]).sum()) == 0  # the zeros rank last
+    assert int(prune.top_masks(zeroed, [6272 - 2400, 32, 40])["0.weight"][:, :300].sum()) == 0
+
+
+def test_apply_masks_leaves_exact_zeros_even_under_nan():
+    state = sh.theta0(0)
+    state["0.weight"][0, 0] = float("nan")
+    masks = prune.dense_masks(sh.theta0(0))
+    masks["0.weight"][0, 0] = 0
+    out = prune.apply_masks(state, masks)
+    assert out["0.weight"][0, 0] == 0 and torch.isfinite(out["0.weight"]).all()
+
+
+@pytest.mark.parametrize("change,match", [
+    (lambda s: s.pop("4.bias"), r"missing \['4.bias'\]"),
+    (lambda s: s.update({"0.weight": s["0.weight"].half()}), "must be float32"),
+    (lambda s: s.update({"2.weight": s["2.weight"].t().contiguous()}), "transposed or mismatched"),
+    (lambda s: s.update({"9.extra": torch.zeros(1)}), r"extra \['9.extra'\]"),
+], ids=["missing bias", "float16", "transposed", "extra tensor"])
+def test_a_state_that_is_not_an_mlp_is_refused_by_name(state, change, match, tiny):
+    bad = {k: v.clone() for k, v in state.items()}
+    change(bad)
+    for call in (lambda: prune.global_masks(bad, 0.5), lambda: sh.evaluate(bad, tiny)):
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+def test_a_zero_dimensional_rate_is_one_rate(state):
+    masks = prune.layerwise_masks(state, np.array(0.5))
+    assert int(masks["2.weight"].sum()) == 16

@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..computing.validate import as_fraction
+from ..computing.data import Dataset
+from ..computing.validate import as_fraction, expect
+from ..experiments.lottery import Lottery
 from ..experiments.arms import ARMS, active_arms, imp_arm, main_arm
 from .claims import Claim
 from .stats import PairedTest, chance_level, collapsed, paired_test
@@ -97,7 +99,7 @@ def pick_tickets(lot, threshold=None, tolerance=None):
     threshold; paper: the last round within tolerance of the seed's dense network (tolerance:
     the sd of the dense networks' validation accuracy over seeds, unless given).
     """
-    cfg = lot.config
+    cfg = expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()").config
     threshold = as_fraction(cfg.threshold if threshold is None else threshold, "threshold",
                             high_open=False, example=0.8)
     imp = rows_of(lot, main_arm(cfg)).sort_values("round")
@@ -235,8 +237,9 @@ class LotteryFindings:
 
 def lottery_findings(lot, runs, data):
     """The findings of notebook 04 from the lottery and the 4x runs at its targets."""
-    cfg, main = lot.config, main_arm(lot.config)
-    steps_per_epoch = math.ceil(len(data.train_x) / cfg.batch_size)
+    cfg, main = expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()").config, main_arm(lot.config)
+    runs = expect(runs, pd.DataFrame, "runs", "TicketExperiment(lottery, targets).result().runs")
+    steps_per_epoch = math.ceil(len(expect(data, Dataset, "data", "sh.load_fashion_mnist()").train_x) / cfg.batch_size)
     chance = chance_level(data.val_y)
     curves = per_seed(lot, "early_test_acc")
     clean = per_seed(lot, "early_test_acc", drop_collapsed=True, chance=chance)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from ..computing.validate import expect
 from ..experiments.arms import main_arm
-from ..experiments.odds import WAYS
+from ..experiments.lottery import Lottery
+from ..experiments.odds import WAYS, Odds
 from .claims import Claim
 from .combinatorics import log10_comb
 from .stats import chance_level, cluster_rate_interval, collapsed, paired_test, quantile_table, \
@@ -90,6 +92,8 @@ class OddsFindings:
 
 def odds_findings(odds, lot, data, n_weights):
     """The findings of notebook 05 from the trained random masks and the lottery they came from."""
+    expect(odds, Odds, "odds", "OddsExperiment(lottery, levels, per_level).result()")
+    expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
     cfg, table, threshold = odds.config, odds.table, odds.config.threshold
     levels = sorted(table["round"].unique())
     imp = imp_at(lot, levels)

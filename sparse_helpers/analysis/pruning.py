@@ -13,7 +13,9 @@ from ..computing.model import IMAGE_SIDE, all_weights
 from ..computing.prune import (apply_masks, global_masks, input_pixel_map, kept, kept_per_layer,
                                layerwise_masks, magnitude_threshold, sparsity_of)
 from ..computing.stack import stack_states, stacked_eval
-from ..computing.validate import as_finite_state, as_list
+from ..computing.data import Dataset
+from ..computing.validate import as_finite_state, as_list, expect
+from ..experiments.baseline import Baseline
 from .claims import Claim
 from .stats import PairedTest, paired_test
 
@@ -108,7 +110,8 @@ class PruningFindings:
 
 def pruning_findings(baseline, data):
     """The findings of notebook 03 from the baseline's trained states and the test set."""
-    states = [r.state for r in baseline.runs]
+    states = [r.state for r in expect(baseline, Baseline, "baseline", "sh.trained_baseline(cfg, data)").runs]
+    expect(data, Dataset, "data", "sh.load_fashion_mnist()")
     coarse, fine = sweeps(states, data, COARSE), sweeps(states, data, FINE)
     layerwise = sweeps(states, data, FINE, how="layerwise")
     acc = 100 * np.array([t.accuracy for t in coarse])

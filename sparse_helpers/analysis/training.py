@@ -4,6 +4,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..computing.validate import expect
+from ..experiments.baseline import Baseline
 from .claims import Claim
 from .stats import Interval, t_interval, with_mean_sd
 
@@ -28,7 +30,7 @@ class TrainingFindings:
 
 def training_findings(baseline, float_path=None):
     """The findings of notebook 01 from its baseline (and its rerun on the generic kernels)."""
-    cfg = baseline.config
+    cfg = expect(baseline, Baseline, "baseline", "sh.trained_baseline(cfg, data)").config
     histories = 100 * np.array([r.history for r in baseline.runs])
     finals = histories[:, -1]
     table = pd.DataFrame({"seed": cfg.seeds, "epoch 1 %": histories[:, 0], "final %": finals,

@@ -8,7 +8,8 @@ from scipy import stats as sps
 
 from ..computing.layout import layer_label, weight_names
 from ..computing.model import all_weights
-from ..computing.validate import as_int
+from ..computing.validate import as_int, expect
+from ..experiments.baseline import Baseline
 from .claims import Claim
 from .stats import Interval, t_interval
 
@@ -95,7 +96,7 @@ class WeightFindings:
 
 def weight_findings(baseline, story):
     """The findings of notebook 02 from the baseline; story is the story seed's index."""
-    trained = [r.state for r in baseline.runs]
+    trained = [r.state for r in expect(baseline, Baseline, "baseline", "sh.trained_baseline(cfg, data)").runs]
     stats = weight_stats(all_weights(trained[story]))
     per_seed = pd.DataFrame([weight_stats(all_weights(s)) for s in trained])
     cols = list(POST)

@@ -16,9 +16,10 @@ from ..computing.model import IMAGE_SIDE
 from ..computing.progress import Progress
 from ..computing.prune import dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, sparsity_of
 from ..computing.train import evaluate
-from ..computing.validate import as_fraction
+from ..computing.data import Dataset
+from ..computing.validate import as_finite_state, as_fraction, expect
 from ..experiments.arms import main_arm
-from ..experiments.lottery import imp_round
+from ..experiments.lottery import Lottery, imp_round
 from . import plots
 
 BUSY = {"opacity": "0.35"}
@@ -83,7 +84,8 @@ class SparsityExplorer(Explorer):
 
     def __init__(self, state, data, sparsity=0.5):
         sparsity = on_slider(sparsity, "sparsity", self.LO, self.HI, self.STEP)
-        self.state, self.data = state, data
+        self.state = as_finite_state(state)
+        self.data = expect(data, Dataset, "data", "sh.load_fashion_mnist()")
         self.total = kept(dense_masks(state))
         self.fan_out = state[weight_names(state)[0]].shape[0]
         self.slider = slider(sparsity, self.LO, self.HI, self.STEP, "sparsity")
@@ -133,7 +135,8 @@ class ImpExplorer(Explorer):
     RATE, THRESHOLD = (0.05, 0.9, 0.01), (0.1, 0.99, 0.01)
 
     def __init__(self, lot, theta0, data):
-        cfg = lot.config
+        cfg = expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()").config
+        expect(data, Dataset, "data", "sh.load_fashion_mnist()")
         rate = on_slider(cfg.prune_rate, "prune rate", *self.RATE)
         threshold = on_slider(cfg.threshold, "threshold", *self.THRESHOLD)
         self.theta0, self.data, self.cfg, self.seed = theta0, data, cfg, cfg.story_seed

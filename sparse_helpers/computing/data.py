@@ -145,7 +145,12 @@ def find_file(folder, name):
 
 def scan(folder):
     """name -> path of each of the four files found in folder, None where absent."""
-    return {name: find_file(Path(folder), name) for name in FILES}
+    try:
+        return {name: find_file(Path(folder), name) for name in FILES}
+    except PermissionError as err:
+        raise DataError(f"{folder} cannot be searched ({err}). Give yourself read access "
+                        f"(chmod u+rx '{folder}'), or set FASHION_MNIST_DIR to another folder "
+                        f"that holds the four files.") from err
 
 
 def payload(path):

@@ -1,4 +1,6 @@
 """The 784-8-4-10 ReLU MLP of the post, its weights counted and snapshotted."""
+import os
+
 import numpy as np
 import torch
 from torch import nn
@@ -11,9 +13,26 @@ IMAGE_SIDE, N_CLASSES = 28, 10
 N_INPUTS = IMAGE_SIDE * IMAGE_SIDE
 
 
+def parameter_count(hidden):
+    """Weights and biases of the 784-hidden...-10 MLP."""
+    sizes = (N_INPUTS, *hidden, N_CLASSES)
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def check_fits(hidden):
+    """A ValueError when one such MLP would need more than a quarter of this machine's memory."""
+    need = 4 * parameter_count(hidden)
+    pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    if need > pages * size / 4:
+        raise ValueError(f"hidden={hidden} needs {need / 2 ** 30:,.1f} GiB for one network's weights alone "
+                         f"(training needs several times that), but this machine has "
+                         f"{pages * size / 2 ** 30:.0f} GiB; choose smaller hidden sizes, e.g. hidden=(32, 16)")
+
+
 def make_mlp(hidden=DEFAULTS.hidden, seed=0):
     """A 784-hidden...-10 ReLU MLP whose initial weights depend only on seed."""
     hidden, seed = as_hidden(hidden), as_seed(seed)
+    check_fits(hidden)
     sizes = (N_INPUTS, *hidden, N_CLASSES)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

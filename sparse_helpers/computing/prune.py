@@ -1,4 +1,10 @@
-"""Magnitude pruning: masks from weights, random masks, sparsity measured and swept."""
+"""Magnitude pruning: masks from weights, random masks, sparsity measured.
+
+Every function that ranks weights treats them alike: NaN or infinite weights are refused, and a
+weight that is exactly zero counts as already pruned (it ranks below every other, and a fraction
+pruned is a fraction of the weights still alive).
+"""
+import numpy as np
 import torch
 
 from .config import DEFAULTS
@@ -24,7 +30,7 @@ def global_masks(state, sparsity, masks=None):
     weights already masked stay masked.
     """
     sparsity = as_fraction(sparsity, "sparsity", example=0.3)
-    masks = as_masks(masks, as_finite_state(state)) or dense_masks(state)
+    masks = alive_masks(state, masks)
     alive = torch.cat([state[n][masks[n] > 0].flatten() for n in weight_names(state)])
     threshold = magnitude_threshold(alive, sparsity)
     return {n: masks[n] * (state[n].abs() >= threshold) for n in weight_names(state)}
@@ -32,18 +38,32 @@ def global_masks(state, sparsity, masks=None):
 
 def layerwise_masks(state, rates, masks=None):
     """Masks pruning each layer's own share of its unmasked weights (one rate, or one per layer)."""
-    names = weight_names(as_state(state))
-    many = hasattr(rates, "__iter__") and not isinstance(rates, (str, bytes))
+    names = weight_names(as_finite_state(state))
+    many = np.ndim(rates) > 0 and not isinstance(rates, (str, bytes))
     rates = as_list(rates, "rates", "[0.2, 0.2, 0.1]") if many else [rates] * len(names)
     if len(rates) != len(names):
-        raise ValueError(f"got {len(rates)} rates for {len(names)} weight matrices")
-    masks = as_masks(masks, state) or dense_masks(state)
+        raise ValueError(f"got {len(rates)} rates for {len(names)} weight matrices; give one rate, "
+                         f"or one per weight matrix, e.g. {[0.2] * (len(names) - 1) + [0.1]}")
+    masks = alive_masks(state, masks)
     out = {}
     for n, rate in zip(names, rates):
         rate = as_fraction(rate, f"sparsity of {n}", example=0.3)
         alive = state[n][masks[n] > 0].flatten()
         out[n] = masks[n] * (state[n].abs() >= magnitude_threshold(alive, rate))
     return out
+
+
+def alive_masks(state, masks=None):
+    """masks checked against a finite MLP state, or where none are given, the nonzero weights."""
+    masks = as_masks(masks, as_finite_state(state))
+    return masks if masks is not None else {n: (state[n] != 0).float() for n in weight_names(state)}
+
+
+def largest(values, k):
+    """A 0/1 vector keeping the k largest of values; ties (and zeros) fall to the later index."""
+    keep = torch.zeros_like(values)
+    keep[torch.sort(values, descending=True, stable=True).indices[:k]] = 1
+    return keep
 
 
 def schedule_rates(state, cfg=DEFAULTS):
@@ -65,21 +85,16 @@ def layer_sizes(state):
 
 def top_masks(state, counts):
     """Masks keeping the counts[i] largest |w| of each layer (one-shot, same per-layer sizes)."""
-    out = {}
-    for n, k in zip(weight_names(state), as_counts(counts, layer_sizes(state))):
-        w = state[n].abs().flatten()
-        keep = torch.zeros_like(w)
-        keep[w.topk(k).indices] = 1
-        out[n] = keep.view_as(state[n])
-    return out
+    names = weight_names(as_finite_state(state))
+    return {n: largest(state[n].abs().flatten(), k).view_as(state[n])
+            for n, k in zip(names, as_counts(counts, layer_sizes(state)))}
 
 
 def global_top_masks(state, k):
     """Masks keeping the k largest |w| across all layers."""
-    sizes = layer_sizes(state)
+    sizes = layer_sizes(as_finite_state(state))
     w = all_weights(state).abs()
-    keep = torch.zeros_like(w)
-    keep[w.topk(as_int(k, "kept count", minimum=0, maximum=len(w))).indices] = 1
+    keep = largest(w, as_int(k, "kept count", minimum=0, maximum=len(w)))
     return {n: part.view_as(state[n]) for n, part in zip(weight_names(state), keep.split(sizes))}
 
 
@@ -123,7 +138,8 @@ def uniform_counts(state, kept_total, seed=0):
 def apply_masks(state, masks):
     """A copy of state with the masked weights set to zero."""
     masks = as_masks(masks, state)
-    return {k: v * masks[k] if k in masks else v.clone() for k, v in state.items()}
+    return {k: torch.where(masks[k] > 0, v, torch.zeros_like(v)) if k in masks else v.clone()
+            for k, v in state.items()}
 
 
 def checked(masks):

@@ -15,8 +15,14 @@ MAX_SEED = 2 ** 63 - 1  # torch's generators take a signed 64-bit seed
 N_CLASSES, N_PIXELS = 10, 784
 
 
+def scalar(value):
+    """A 0-d numpy array as the number it holds; anything else unchanged."""
+    return value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
 def as_int(value, name, minimum=None, example=None, maximum=None):
     """value as a Python int (numpy ints too), or a ValueError naming it and the fix."""
+    value = scalar(value)
     ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
     if not ok or (minimum is not None and value < minimum) or (maximum is not None
                                                                 and value > maximum):
@@ -25,6 +31,14 @@ def as_int(value, name, minimum=None, example=None, maximum=None):
         hint = f", e.g. {name}={example}" if example is not None else ""
         raise ValueError(f"{name} must be {need}{hint}; got {value!r}")
     return int(value)
+
+
+def expect(value, kind, name, how):
+    """value if it is a kind (a class or tuple of classes), else a ValueError saying how to get one."""
+    if not isinstance(value, kind):
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ValueError(f"{name} must be a {names}, e.g. {how}; got {type(value).__name__}")
+    return value
 
 
 def as_seed(value, name="seed"):
@@ -39,7 +53,7 @@ def as_float(value):
 
 def as_fraction(value, name, low_open=False, high_open=True, example=0.2):
     """value as a float in [0, 1] (ends open as asked), or a ValueError naming the range."""
-    lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+    lo, hi, value = "(" if low_open else "[", ")" if high_open else "]", scalar(value)
     ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
     if ok:
         value = as_float(value)
@@ -139,15 +153,42 @@ def as_mask(mask, name, shape):
 
 def as_state(state):
     """state if it is a state dict of tensors, else a ValueError pointing at sh.snapshot."""
-    if not isinstance(state, dict) or not all(torch.is_tensor(t) for t in state.values()):
+    if not isinstance(state, dict) or not state or not all(torch.is_tensor(t) for t in state.values()):
         raise ValueError(f"expected a state dict of tensors (e.g. sh.snapshot(model) or "
                          f"sh.theta0(seed)); got {type(state).__name__}")
     return state
 
 
+def mlp_problem(state):
+    """What keeps a state dict from being an MLP's: missing or extra tensors, dtypes, shapes, or ''."""
+    names = weight_names(state)
+    if not names:
+        return "it holds no weight matrices ('0.weight', '2.weight', ...)"
+    want = {n for w in names for n in (w, w[: -len("weight")] + "bias")}
+    if set(state) != want:
+        return (f"it must hold exactly {sorted(want)}; missing {sorted(want - set(state))}, "
+                f"extra {sorted(set(state) - want)}")
+    for i, w in enumerate(names):
+        b = w[: -len("weight")] + "bias"
+        if state[w].dtype != torch.float32 or state[b].dtype != torch.float32:
+            return f"{w} and {b} must be float32; got {state[w].dtype} and {state[b].dtype}"
+        if state[b].dim() != 1 or state[b].shape[0] != state[w].shape[0]:
+            return (f"{b} has shape {tuple(state[b].shape)}, but {w} has {state[w].shape[0]} output units"
+                    f" (a transposed or mismatched layer)")
+        if i and state[w].shape[1] != state[names[i - 1]].shape[0]:
+            return (f"{w} takes {state[w].shape[1]} inputs but {names[i - 1]} gives {state[names[i - 1]].shape[0]}"
+                    f" (a transposed or mismatched layer)")
+    return ""
+
+
 def as_finite_state(state):
-    """as_state, and every floating-point tensor finite, else a ValueError naming the tensors."""
-    bad = [k for k, v in as_state(state).items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    """state if it is an MLP's state dict of finite float32 tensors (sh.snapshot(model), sh.theta0(seed)),
+    else a ValueError saying what is wrong."""
+    problem = mlp_problem(as_state(state))
+    if problem:
+        raise ValueError(f"state is not the state dict of this package's MLP: {problem}. Make one with "
+                         f"sh.snapshot(model) or sh.theta0(seed)")
+    bad = [k for k, v in state.items() if not torch.isfinite(v).all()]
     if bad:
         raise ValueError(f"the weights hold NaN or infinite values in {bad}: the model diverged or the "
                          f"state was damaged; retrain it (a lower learning rate helps)")

@@ -115,6 +115,7 @@ def save_file_atomically(path, header, tensors, tables):
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".partial")
         os.close(fd)
         save_file(flat, tmp, metadata=meta)
@@ -127,6 +128,16 @@ def save_file_atomically(path, header, tensors, tables):
         warnings.warn(f"could not write {path} ({err}); the result is returned but not saved. "
                       f"Set SPARSE_CHECKPOINT_DIR to a writable folder to keep it.", stacklevel=3)
         return False
+
+
+def remove_stale_partials(path, minutes=30):
+    """Delete half-written copies of path that a killed process left behind (older than minutes)."""
+    for stale in path.parent.glob(f".{path.stem}-*.partial"):
+        try:
+            if time.time() - stale.stat().st_mtime > 60 * minutes:
+                stale.unlink()
+        except OSError:
+            pass  # another process removed it first, or it is not ours to remove
 
 
 def read_file(path):
