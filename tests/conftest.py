@@ -1,6 +1,14 @@
+import os
+import re
+from pathlib import Path
+
+import nbformat
 import pytest
 
 import sparse_helpers as sh
+
+REPO = Path(__file__).resolve().parents[1]
+VERDICT = re.compile(r"^- (holds|not shown|not checked at these settings)\b", re.M)
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +32,32 @@ def pytest_collection_modifyitems(items):
         return mark.args[0] if mark else ""
     first = {"robust-late": 0, "robust-early": 1}  # then single tests, then the other groups
     items.sort(key=lambda item: first.get(group(item), 2 if not group(item) else 3))
+
+
+def verdicts(path):
+    """{verdict: count} of the claims a notebook showed."""
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for c in nb.cells
+                     if c.cell_type == "code" for o in c.get("outputs", []))
+    out = {}
+    for v in VERDICT.findall(text):
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After the tests: the claims each run of each notebook showed, by verdict."""
+    runs = {"committed notebooks": sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
+    artifacts = Path(os.environ.get("SPARSE_ARTIFACTS_DIR", REPO / "test-artifacts")) / "notebook-runs"
+    for folder in sorted(p for p in artifacts.glob("*") if p.is_dir()):
+        runs[folder.name] = sorted(folder.glob("*.ipynb"))
+    lines = []
+    for run, paths in runs.items():
+        for path in paths:
+            counts = verdicts(path)
+            if counts:
+                lines.append(f"  {run:<32} {path.stem:<24} " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    if lines and not hasattr(terminalreporter.config, "workerinput"):
+        terminalreporter.write_sep("=", "claims (holds = its rule held; not shown = a reported claim did not)")
+        for line in lines:
+            terminalreporter.write_line(line)
