@@ -15,6 +15,10 @@ import torch.nn.functional as F
 
 from .layout import bias_name, weight_names
 
+# Cut large equal groups' first-layer GEMMs into one block per thread from this many rows a block
+# (benchmarks/trainer_speed.py; below it a batched GEMM of the whole groups is as fast).
+MIN_SPLIT_ROWS = 128
+
 
 def stack_layer(mats, first):
     """K weights (out, in) or biases (out,) of one layer, stacked as stacked_logits wants."""
@@ -63,26 +67,21 @@ def flat_views(flat, sizes, k):
     return [t for pair in zip(views[:layers], views[layers:]) for t in pair]
 
 
-def first_layer(tensors, x, sizes=None, out=None):
-    """The first layer's pre-activations (K, h1, B), into out (K, h1, B) if given.
+def first_layer(tensors, x, sizes=None):
+    """The first layer's pre-activations (K, h1, B).
 
     x is one batch (B, in) for every member, or one batch per group of adjacent members,
     (G, B, in), with sizes[g] members in group g.
     """
     w, b, k = tensors[0], tensors[1], tensors[2].shape[0]
-    batch = x.shape[-2]
-    out = torch.empty(k, w.shape[0] // k, batch, device=x.device) if out is None else out
-    rows = out.view(-1, batch)
     if x.dim() == 2:
-        torch.addmm(b, w, x.t(), out=rows)
-    elif len(set(sizes)) == 1:  # equal groups: one batched GEMM
-        g = len(sizes)
-        torch.baddbmm(b.view(g, -1, 1), w.view(g, -1, w.shape[1]), x.transpose(1, 2),
-                      out=rows.view(g, -1, batch))
-    else:
-        for xg, part in zip(x, group_rows(sizes, w.shape[0] // k)):
-            torch.addmm(b[part], w[part], xg.t(), out=rows[part])
-    return out
+        return torch.addmm(b, w, x.t()).view(k, -1, len(x))
+    g, batch = x.shape[0], x.shape[1]
+    if len(set(sizes)) == 1:  # equal groups: one batched GEMM
+        return torch.baddbmm(b.view(g, -1, 1), w.view(g, -1, w.shape[1]),
+                             x.transpose(1, 2)).view(k, -1, batch)
+    parts = [torch.addmm(b[part], w[part], xg.t()) for xg, part in zip(x, group_rows(sizes, w.shape[0] // k))]
+    return torch.cat(parts).view(k, -1, batch)
 
 
 def group_rows(sizes, rows_per_member):
@@ -122,8 +121,10 @@ class Workspace:
         k, groups, dev = stack.k, len(stack.groups), stack.flat.device
         self.x = torch.empty(groups * batch, stack.sizes[0], device=dev)
         self.y = torch.empty(groups * batch, dtype=torch.long, device=dev)
-        self.target = torch.empty(k, 1, batch, dtype=torch.long, device=dev)
-        self.minus_one = torch.full((k, 1, batch), -1.0, device=dev)
+        self.split = stack.split_for()
+        self.x_split = torch.empty(groups * self.split, batch, stack.sizes[0], device=dev)
+        self.one_hot = torch.empty(groups, stack.sizes[-1], batch, device=dev)
+        self.member_one_hot = torch.empty(k, stack.sizes[-1], batch, device=dev)
         self.h = [torch.empty(k, s, batch, device=dev) for s in stack.sizes[1:]]
         self.dz = [torch.empty(k, s, batch, device=dev) for s in stack.sizes[1:]]
         self.relu_grad = [torch.empty(k, s, batch, device=dev) for s in stack.sizes[1:-1]]
@@ -171,10 +172,21 @@ class Stack:
             self.flat[: self.n_weights].mul_(self.mask)
 
     def workspace(self, batch):
-        """The buffers for a step of this batch size (made once per size)."""
-        if batch not in self.workspaces:
-            self.workspaces[batch] = Workspace(self, batch)
-        return self.workspaces[batch]
+        """The buffers for a step of this batch size at this thread count (made once)."""
+        key = (batch, torch.get_num_threads())
+        if key not in self.workspaces:
+            self.workspaces[key] = Workspace(self, batch)
+        return self.workspaces[key]
+
+    def split_for(self):
+        """Into how many row blocks to cut each group's first-layer GEMMs (1: none).
+
+        A batched GEMM shares its threads out by batch entry: 3 groups on 2 threads leave one
+        idle a third of the time, so large equal groups are cut into `threads` blocks each.
+        """
+        threads, g, rows = torch.get_num_threads(), len(self.groups), self.groups[0] * self.sizes[1]
+        even = len(set(self.groups)) == 1 and g % threads != 0 and rows % threads == 0
+        return threads if threads > 1 and even and rows // threads >= MIN_SPLIT_ROWS else 1
 
     def step(self, opt, x, y, idx):
         """One optimizer step; idx holds each group's minibatch indices, group after group."""
@@ -192,24 +204,52 @@ class Stack:
         """
         groups, batch = len(self.groups), len(xs) // len(self.groups)
         ws = ws or self.workspace(batch)
-        xs = xs.view(groups, batch, -1)
-        first_layer(self.tensors, xs, self.groups, out=ws.h[0])
+        blocks = self.first_layer_blocks(xs.view(groups, batch, -1), ws)
+        self.first_layer(blocks, ws.h[0].view(-1, batch))
         for h, w, b, out in zip(ws.h, self.tensors[2::2], self.tensors[3::2], ws.h[1:]):
             torch.baddbmm(b, w, h.relu_(), out=out)
-        dz = self.logits_grad(ws.h[-1], ys.view(groups, batch), ws)
-        self.backward(dz, xs, ws)
+        dz = self.logits_grad(ws.h[-1], ys.view(groups, 1, batch), ws)
+        self.backward(dz, blocks, ws)
+
+    def first_layer_blocks(self, xs, ws):
+        """The inputs of the first layer's GEMMs: (blocks, B, in), each group's split times."""
+        if ws.split == 1:
+            return xs
+        g, batch, n_in = xs.shape
+        ws.x_split.view(g, ws.split, batch, n_in).copy_(xs.unsqueeze(1).expand(-1, ws.split, -1, -1))
+        return ws.x_split
+
+    def row_blocks(self, blocks):
+        """The row slices of the (K*h1, ...) first-layer matrices that each block owns."""
+        if len(set(self.groups)) == 1:
+            rows = self.k * self.sizes[1] // len(blocks)
+            return [slice(i * rows, (i + 1) * rows) for i in range(len(blocks))]
+        return group_rows(self.groups, self.sizes[1])
+
+    def first_layer(self, blocks, out):
+        """The first layer's pre-activations into out (K*h1, B): one batched GEMM if it can."""
+        w, b = self.tensors[0], self.tensors[1]
+        n = len(blocks)
+        if len(set(self.groups)) == 1:
+            torch.baddbmm(b.view(n, -1, 1), w.view(n, -1, w.shape[1]), blocks.transpose(1, 2),
+                          out=out.view(n, -1, out.shape[1]))
+            return
+        for xb, part in zip(blocks, self.row_blocks(blocks)):
+            torch.addmm(b[part], w[part], xb.t(), out=out[part])
 
     def logits_grad(self, logits, ys, ws):
-        """d(loss)/d(logits) = (softmax - one-hot) / B, for every member, in ws.dz[-1]."""
+        """d(loss)/d(logits) = softmax / B - one-hot / B, for every member, in ws.dz[-1]."""
+        batch, g = logits.shape[2], len(self.groups)
         dz = torch.softmax(logits, 1, out=ws.dz[-1])
-        if len(self.groups) == 1:
-            target = ys.view(1, 1, -1).expand(self.k, 1, -1)
+        one_hot = ws.one_hot.zero_().scatter_(1, ys, -1.0 / batch)
+        if len(set(self.groups)) == 1:  # broadcast each group's one-hot over its members
+            dz, one_hot = dz.view(g, -1, *dz.shape[1:]), one_hot.unsqueeze(1)
         else:
-            target = torch.index_select(ys, 0, self.member_group, out=ws.target.view(self.k, -1))
-        dz.scatter_add_(1, target.view(self.k, 1, -1), ws.minus_one)
-        return dz.mul_(1.0 / logits.shape[2])
+            one_hot = torch.index_select(one_hot, 0, self.member_group, out=ws.member_one_hot)
+        torch.add(one_hot, dz, alpha=1.0 / batch, out=dz)
+        return ws.dz[-1]
 
-    def backward(self, dz, xs, ws):
+    def backward(self, dz, blocks, ws):
         """Weight and bias gradients of every layer, from the logits' gradient down."""
         for i in range(len(self.sizes) - 2, 0, -1):
             h = ws.h[i - 1]
@@ -218,18 +258,17 @@ class Stack:
             dh = torch.bmm(self.tensors[2 * i].transpose(1, 2), dz, out=ws.dz[i - 1])
             # relu's derivative as sign(h), h >= 0: a float op; h > 0 makes a slow bool tensor
             dz = dh.mul_(torch.sign(h, out=ws.relu_grad[i - 1]))
-        self.first_layer_grads(dz.view(-1, dz.shape[2]), xs)
+        self.first_layer_grads(dz.view(-1, dz.shape[2]), blocks)
 
-    def first_layer_grads(self, dz, xs):
+    def first_layer_grads(self, dz, blocks):
         """The first layer's gradients from its pre-activations' gradient (K*h1, B)."""
-        gw, gb = self.grads[0], self.grads[1]
+        gw, gb, n = self.grads[0], self.grads[1], len(blocks)
         torch.sum(dz, 1, keepdim=True, out=gb)
         if len(set(self.groups)) == 1:
-            g = len(self.groups)
-            torch.bmm(dz.view(g, -1, dz.shape[1]), xs, out=gw.view(g, -1, gw.shape[1]))
+            torch.bmm(dz.view(n, -1, dz.shape[1]), blocks, out=gw.view(n, -1, gw.shape[1]))
             return
-        for xg, part in zip(xs, group_rows(self.groups, gw.shape[0] // self.k)):
-            torch.mm(dz[part], xg, out=gw[part])
+        for xb, part in zip(blocks, self.row_blocks(blocks)):
+            torch.mm(dz[part], xb, out=gw[part])
 
     def evaluate(self, x, y):
         """(loss, accuracy) of every member on (x, y)."""
