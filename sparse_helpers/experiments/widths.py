@@ -207,7 +207,8 @@ class SizesExperiment(Experiment):
 
     def compute(self, progress=True):
         """Build every network from the lottery and train them all, in stacks."""
-        cfg, lot, start = self.cfg, self.lottery.result(progress=progress), time.perf_counter()
+        lot = self.lottery.result(reuse=True, progress=progress)  # the stored one, even under $SPARSE_RECOMPUTE
+        cfg, start = self.cfg, time.perf_counter()
         todo, thetas = self.members(lot), {s: make_theta0(s, cfg.hidden) for s in cfg.seeds}
         rows = []
         with Progress(math.ceil(len(todo) / STACK), f"{len(todo)} sparse networks", progress) as bar:
