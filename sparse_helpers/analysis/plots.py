@@ -361,3 +361,110 @@ def odds_at_level(table, imp, threshold, title):
     ax.set(xlabel="validation accuracy after training", ylabel="", title=title, xlim=(lo - 2, hi + 1))
     percent_axis(ax, "x")
     return fig
+
+
+def weights_axis(ax, widths):
+    """A log x axis of weight counts, ticked at each width's count with its hidden layers below."""
+    ax.set_xscale("log")
+    ax.set_xticks(widths.weights.to_numpy())
+    ax.set_xticklabels([f"{n:,}\n{h}" for n, h in zip(widths.weights, widths.hidden)], fontsize=8)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(widths.weights.min() / 1.25, widths.weights.max() * 1.25)
+    ax.set_xlabel("weights of the dense network (log scale); below each count, its hidden layers")
+
+
+def rate_bars(ax, x, widths, column, label, colour, marker, nudge=1.0):
+    """A rate column of a width table (%) with its Wilson interval as error bars, at x * nudge."""
+    mid = widths[f"{column} %"].to_numpy()
+    err = np.vstack([mid - widths[f"{column} low %"].to_numpy(), widths[f"{column} high %"].to_numpy() - mid])
+    ax.errorbar(np.asarray(x) * nudge, mid, yerr=np.clip(err, 0, None), marker=marker, ms=6, capsize=3, color=colour, label=label)
+
+
+def exponent_axis(ax, exponents):
+    """A log y axis of counts written 10^x, x on a log scale (the counts have hundreds of digits)."""
+    ax.set_yscale("log")
+    low, high = min(exponents) / 1.6, max(exponents) * 1.6
+    ticks = [t for t in (10, 30, 100, 300, 1000, 3000, 10000, 30000) if low <= t <= high]
+    ax.set_ylim(low, high)
+    ax.set_yticks(ticks)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"10^{v:,.0f}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.grid(False)
+
+
+def width_outcomes(widths, runs, threshold, chance, title, prediction=None):
+    """Dense networks by size: every run's validation accuracy (top); failure and collapse rates
+    with Wilson 95% intervals beside the number of their subnetworks (bottom, right axis)."""
+    fig = figure(11.5, 7.8)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1.15, 1])
+    x, per = widths.weights.to_numpy(), int(widths.runs.max())
+    spread = np.exp(np.random.default_rng(0).uniform(-0.05, 0.05, len(runs)))
+    top.scatter(runs.weights * spread, 100 * runs.val_acc, s=8, alpha=0.35, color=palette()[0], lw=0,
+                label=f"one network (up to {per} a width,\neach its own θ₀ and data order)")
+    top.fill_between(x, widths["q10 %"], widths["q90 %"], color=palette()[0], alpha=0.15, lw=0,
+                     label="10th to 90th percentile")
+    top.plot(x, widths["q50 %"], "o-", color=palette()[0], ms=5, label="median")
+    threshold_line(top, threshold, "threshold (the post's bar)")
+    top.axhline(100 * chance, color="0.35", ls=":", lw=1, label=f"chance ({100 * chance:.1f}%)")
+    top.set(ylabel="validation accuracy", ylim=(0, 100), title=title)
+    percent_axis(top)
+    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.2, 1))
+    rate_bars(bottom, x, widths, "failed", f"failed (validation below {100 * threshold:.0f}%)", palette()[3], "o")
+    rate_bars(bottom, x, widths, "collapsed", "collapsed (ended at chance; drawn a little to the right)",
+              palette()[7], "s", nudge=1.045)
+    if prediction:
+        bottom.axhline(0, color=palette()[2], ls="--", lw=1.5, label=prediction)
+    bottom.set(ylabel="share of the networks\n(bars: Wilson 95%)", ylim=(-5, 105))
+    percent_axis(bottom)
+    twin = bottom.twinx()
+    twin.plot(x, widths["log10 2^n"], color="0.55", ls="-.", lw=1.2, label="right axis: all its subnetworks, 2^n")
+    twin.plot(x, widths["log10 C(n, k)"], color="0.25", ls=":", lw=1.5,
+              label="right axis: its subnetworks of the post's\nticket share (544 of 6,344), C(n, k)")
+    exponent_axis(twin, [*widths["log10 2^n"], *widths["log10 C(n, k)"]])
+    twin.set_ylabel("number of subnetworks")
+    handles, labels = [sum(z, []) for z in zip(*(a.get_legend_handles_labels() for a in (bottom, twin)))]
+    bottom.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.2, 1))
+    weights_axis(bottom, widths)
+    return fig
+
+
+def narrow_or_sparse(runs, sizes, ways, reference, title):
+    """Test accuracy against the weight count: dense networks of every width (mean, 10th-90th
+    percentile band) and the sparse networks at the narrow widths' counts (mean, min-max over seeds)."""
+    fig = figure(10, 5.6)
+    ax = fig.subplots()
+    dense = runs.groupby("width").agg(weights=("weights", "first"), hidden=("hidden", "first"))
+    acc = runs.assign(acc=100 * runs.test_acc).groupby("width").acc
+    dense["mean"], dense["low"], dense["high"] = acc.mean(), acc.quantile(0.1), acc.quantile(0.9)
+    ax.fill_between(dense.weights, dense.low, dense.high, color=palette()[0], alpha=0.15, lw=0)
+    ax.plot(dense.weights, dense["mean"], "o-", color=palette()[0], label="dense, narrower or wider (mean; band: "
+            "10th-90th percentile)")
+    for way, colour, marker in zip(ways, (2, 4, 1), "o^v"):
+        g = sizes[sizes.way == way].assign(acc=100 * sizes.test_acc)
+        grid = g.groupby(["seed", "weights"]).acc.mean().unstack("weights")
+        band(ax, grid.columns.to_numpy(), grid.to_numpy(), f"sparse {reference}: {way}", palette()[colour], marker=marker)
+    ax.set(ylabel="test accuracy", ylim=(0, 100), title=title)
+    percent_axis(ax)
+    weights_axis(ax, dense)
+    ax.set_xlabel("weights (log scale); below each count, the dense network's hidden layers")
+    ax.legend(title="sparse bands: min-max over seeds", fontsize=8, title_fontsize=8, ncol=2,
+              loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    return fig
+
+
+def width_distribution(runs, width, reference, threshold, chance):
+    """Histogram of the validation accuracy of one width's networks beside the series' own width."""
+    fig = figure(7.2, 3.4)
+    ax = fig.subplots()
+    bins = np.arange(0, 101, 2)
+    for w, colour in [(width, 0)] + ([(reference, 2)] if width != reference else []):
+        g = runs[runs.width == w]
+        ax.hist(100 * g.val_acc, bins=bins, color=palette()[colour], alpha=0.55,
+                label=f"{g.hidden.iloc[0]} ({int(g.weights.iloc[0]):,} weights), {len(g)} networks")
+    ax.axvline(100 * threshold, color=palette()[3], ls="--", lw=1, label=f"{100 * threshold:.0f}% threshold")
+    ax.axvline(100 * chance, color="0.35", ls=":", lw=1, label="chance")
+    ax.set(xlabel="validation accuracy after training", ylabel="networks", xlim=(0, 100),
+           title=f"Width {width} beside the series' width {reference}")
+    percent_axis(ax, "x")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig

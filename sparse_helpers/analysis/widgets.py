@@ -257,3 +257,46 @@ class OddsExplorer(Explorer):
     def static_note(self):
         """The level shown."""
         return f"{self.labels[self.slider.value]} sparsity"
+
+
+class WidthExplorer(Explorer):
+    """A slider over the widths: one width's accuracy distribution beside the series' own width."""
+
+    def __init__(self, runs, widths, threshold, chance, reference):
+        if not hasattr(runs, "columns") or len(runs) == 0 or not {
+                "width", "hidden", "weights", "val_acc"} <= set(runs.columns):
+            raise ValueError("runs must be the width runs' table (WidthRuns.table), with at least one row")
+        if not hasattr(widths, "columns") or not {"hidden", "weights", "runs", "failed", "collapsed",
+                                                   "q50 %", "best %"} <= set(widths.columns):
+            raise ValueError("widths must be the per-width table of the findings (analysis.widths.width_table)")
+        if reference not in widths.index or set(widths.index) != set(runs.width):
+            raise ValueError(f"the width runs must hold the reference width {reference} and the widths of the table")
+        self.runs, self.widths, self.reference = runs, widths, int(reference)
+        self.threshold = as_fraction(threshold, "threshold", high_open=False, example=0.8)
+        self.chance = as_fraction(chance, "chance", example=0.1)
+        options = [(f"{w} ({r.hidden}, {r.weights:,} weights)", int(w)) for w, r in widths.sort_index().iterrows()]
+        self.labels = {w: text for text, w in options}
+        self.slider = W.SelectionSlider(options=options, value=options[0][1], description="width",
+                                        continuous_update=True, layout=W.Layout(width="560px"))
+        self.readout = W.HTML()
+        self.image = W.Image(format="png", layout=W.Layout(width="620px"))
+        self.box = W.VBox([self.slider, self.readout, self.image])
+        self.slider.observe(lambda change: self.update(change["new"]), names="value")
+        self.update(options[0][1])
+
+    def summary(self, width):
+        """One width's runs in words: failures, collapses, median and best validation accuracy."""
+        r = self.widths.loc[width]
+        return (f"{r.failed} of {r.runs} below {self.threshold:.0%}, {r.collapsed} at chance; median "
+                f"{r['q50 %']:.1f}%, best {r['best %']:.1f}%")
+
+    def update(self, width):
+        """Redraw one width's distribution beside the series' width and describe both."""
+        self.readout.value = (f"<div class='width-readout'><b>width {self.labels[width]}</b>: {self.summary(width)}"
+                              f"<br>the series' width {self.labels[self.reference]}: {self.summary(self.reference)}</div>")
+        self.image.value = plots.png(plots.width_distribution(self.runs, width, self.reference, self.threshold,
+                                                              self.chance))
+
+    def static_note(self):
+        """The width shown."""
+        return f"width {self.labels[self.slider.value]}"
