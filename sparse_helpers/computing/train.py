@@ -12,7 +12,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from .config import DEFAULTS
+from .config import DEFAULTS, as_config
 from .model import default_device, load_state, snapshot
 from .progress import Progress
 from .stack import EarlyStopTracker, Stack, stack_states, stacked_eval
@@ -83,6 +83,7 @@ def train(model, data, cfg=DEFAULTS, masks=None, data_seed=0, epochs=None, progr
 
     This is the reference `train_many` is tested against; masked weights stay exactly zero.
     """
+    cfg = as_config(cfg)
     epochs = as_int(cfg.epochs if epochs is None else epochs, "epochs", minimum=1, example=10)
     data, device = as_dataset(data), device or default_device()
     masks = as_masks(masks, snapshot(model)) or {}
@@ -157,6 +158,7 @@ def train_many(states, data, cfg=DEFAULTS, masks=None, data_seeds=0, epochs=None
     history: record test and validation accuracy after every epoch; early_stop: track the
     validation-loss minimum cfg.checks_per_epoch times per epoch.
     """
+    cfg = as_config(cfg)
     states, masks, seeds = check_members(states, masks, data_seeds)
     data = as_dataset(data)
     epochs = as_int(cfg.epochs if epochs is None else epochs, "epochs", minimum=1, example=10)
