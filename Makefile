@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 SOURCES := $(sort $(wildcard notebooks/sources/[0-9][0-9]_*.py))
 ARTIFACTS := test-artifacts
 USED := build/results-used.log
-# The kernel talks to nbconvert over local sockets (no "running over TCP without encryption").
+# The kernel talks to nbconvert over local sockets (no "running over TCP without encryption"), at
+# an absolute path: the kernel runs in notebooks/, nbconvert here.
 EXECUTE := $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --log-level=ERROR \
-	--KernelManager.transport=ipc --ExecutePreprocessor.timeout=3600 \
+	--KernelManager.transport=ipc --ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.startup_timeout=300 \
 	--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False \
 	--ExecutePreprocessor.store_widget_state=False
 
@@ -49,11 +50,12 @@ sync: $(STAMP)
 # computed. Results no notebook used any more are removed. Figures go to figures/.
 figures: setup sync
 	@mkdir -p results build && rm -f $(USED)
-	@for src in $(SOURCES); do nb=notebooks/$$(basename $${src%.py}).ipynb; \
+	@sockets=$$(mktemp -d) && trap 'rm -rf $$sockets' EXIT; for src in $(SOURCES); do nb=notebooks/$$(basename $${src%.py}).ipynb; \
 	  echo "== executing $$nb"; TIMEFORMAT="   $$nb: %R s"; \
-	  time SPARSE_CHECKPOINT_DIR=$(CURDIR)/results SPARSE_RESULTS_LOG=$(CURDIR)/$(USED) $(EXECUTE) $$nb || exit 1; \
+	  time SPARSE_CHECKPOINT_DIR=$(CURDIR)/results SPARSE_RESULTS_LOG=$(CURDIR)/$(USED) $(EXECUTE) --KernelManager.ip=$$sockets/kernel $$nb || exit 1; \
 	done
 	@$(PY) tools/results_used.py results $(USED)
+	@$(PY) tools/readme_findings.py README.md $(SOURCES:notebooks/sources/%.py=notebooks/%.ipynb)
 	@echo "figures written to $(CURDIR)/figures:"; ls figures
 
 # The same, computing every result afresh.

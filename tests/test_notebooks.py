@@ -1,5 +1,6 @@
 """The committed notebooks: one per text source, in sync with it, navigable, and stored cleanly."""
 import re
+import sys
 from pathlib import Path
 
 import jupytext
@@ -8,7 +9,8 @@ import pytest
 
 from sparse_helpers.analysis import navigation
 
-FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+REPO = Path(__file__).resolve().parents[1]
+FOLDER = REPO / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("[0-9][0-9]_*.ipynb"))
 SOURCES = sorted((FOLDER / "sources").glob("[0-9][0-9]_*.py"))
 BAR_REMNANT = re.compile(r"\d+%\|")  # tqdm's text form: ' 0%|          | 0/21'
@@ -61,3 +63,12 @@ def test_computed_prose_hides_its_code_and_every_notebook_ends_with_try_this(pat
         assert "remove-input" in c.metadata.get("tags", []) and c.metadata.get("jupyter", {}).get("source_hidden")
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "## Try this" in markdown and "## Summary" in markdown
+
+
+def test_readme_findings_are_the_notebooks_summaries():
+    """The README's findings block is what the committed notebooks' Summary cells printed."""
+    sys.path.insert(0, str(REPO / "tools"))
+    from readme_findings import main
+    notebooks = [str(p) for p in NOTEBOOKS]
+    assert main(["--check", str(REPO / "README.md"), *notebooks]) == 0, (
+        "README.md's findings differ from the notebooks' summaries: run `make figures`")

@@ -120,9 +120,9 @@ say(f"For every seed the share of weights below 0.05 falls by {f.small_drop.min(
     when(f.small_drop.min() > 0, "So the post's \"whole lotta nothin'\" near zero is not something training "
          "made: every weight started there, and training *widened* the distribution, growing most weights "
          "and leaving some small."),
-    "Does a weight's starting size predict where it ends? The rank correlation between |θ₀| and the "
-    f"trained |w| of the first layer is {f.first_rank.text('', 2)} (Spearman's rho per seed, averaged; "
-    "the table below gives every layer).",
+    "Does a weight's starting size predict where it ends? Spearman's rank correlation between |θ₀| and "
+    f"the trained |w| of the first layer, averaged over seeds, is {f.first_rank.text('', 2)}; the table "
+    "below gives every layer.",
     when(f.first_rank.n > 1 and f.first_rank.low > 0,
          "It is positive: initially larger weights tend to end larger.",
          "So a first-layer weight's final size has almost nothing to do with its initial size: training "

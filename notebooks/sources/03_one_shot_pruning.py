@@ -114,7 +114,8 @@ plots.save(plots.layer_sparsity(f.fine, title="Global pruning takes nearly all i
 
 # %%
 story_table = f.fine[story].set_index("percentile").loc[[30, 50, 70, 90], [c for c in f.fine[story].columns if c.startswith("kept")]]
-table(story_table.rename_axis(f"sparsity % (seed {seed})"), counts=story_table.columns)
+story_table.index = [f"{p:.0f}%" for p in story_table.index]
+table(story_table.rename_axis(f"sparsity (seed {seed})"), counts=story_table.columns)
 
 # %% [markdown]
 # The two small layers keep most of their weights until the overall sparsity is very high. That is

@@ -231,7 +231,7 @@ say(f"Across the window (rounds {f.window[0]}-{f.window[-1]}), IMP's lead over t
 # seed whose network learned nothing):
 
 # %%
-table(A.level_table(f.curves), decimals=1)
+table(A.level_table(f.curves), digits=1)
 
 # %% [markdown]
 # ## Networks that learn nothing
@@ -304,7 +304,8 @@ say(f"Validation loss is checked every {e.resolution} steps ({cfg.checks_per_epo
     f"early stop is only known to within {e.resolution} steps. Down to 21% of the weights the median "
     f"early stop is at step {e.median_late:.0f} of {e.total_steps:,}.",
     (f"Across the window, re-initialised networks stop {abs(d.interval.mean):.0f} steps "
-     f"{'later' if d.interval.mean > 0 else 'earlier'} than IMP's on average ({d.interval.text(' steps', 0)})"
+     f"{'later' if d.interval.mean > 0 else 'earlier'} than IMP's on average (95% interval "
+     f"{d.interval.low:.0f} to {d.interval.high:.0f}, n = {d.interval.n})"
      + when(abs(d.interval.mean) < e.resolution, ", less than one interval between checks: no difference "
             "this measurement can resolve") + "."
      if abs(d.interval.mean) >= 0.5 else "Across the window, re-initialised and IMP networks stop at the same "
@@ -325,8 +326,10 @@ other = [a for a in f.curves if a.startswith("IMP") and a != main]
 schedule_gap = f.gaps[other[0]].test if other else None
 plots.save(plots.remaining_plot(plots.arm_curves(f.curves, [main, *other]), "test accuracy at early stop",
                                 ylim=(0, 90),
-                                title=f"In a {sh.describe(cfg.hidden)} network, {A.label(main)} is "
-                                      f"{schedule_gap.interval.mean:.0f} points ahead across the window"
+                                title=f"In a {sh.describe(cfg.hidden)} network, {main.split()[1].replace('layerwise', 'layer-wise')} IMP "
+                                      f"{'leads' if schedule_gap.interval.mean > 0 else 'trails'} "
+                                      f"{other[0].split()[1].replace('layerwise', 'layer-wise')} IMP by {abs(schedule_gap.interval.mean):.0f} points "
+                                      "across the window"
                                       if schedule_gap is not None and len(schedule_gap.differences) else "IMP under both schedules"),
            "imp_schedules.png")
 
@@ -358,7 +361,7 @@ if first is not None:
     at = A.at_rounds(runs.runs, first.rounds)
     groups = {a: g.val_history.tolist() for a, g in at.groupby("arm", sort=False)}
     plots.save(plots.control_curves(groups, cfg.threshold,
-                                    title=f"{first.target}: after {sh.prose.count(cfg.control_epochs, 'epoch')}, "
+                                    title=f"At {first.target}, after {sh.prose.count(cfg.control_epochs, 'epoch')}: "
                                           + ", ".join(f"{A.label(a).split(',')[0]} {first.final.loc[a, 'mean']:.1f}%"
                                                       for a in first.final.index) + " test (means)"),
                "random_init_training_curve.png")
@@ -373,8 +376,10 @@ for lr in f.long:
 def long_sentence(lr):
     r, c = lr.ticket_vs_reinit, lr.ticket_vs_reinit_clean
     reached = lr.reached.get("re-init", (0, 0))
+    clean = ("no network collapsed" if sum(lr.collapsed.values()) == 0 else
+             f"{c.interval.text()} with collapsed networks left out")
     return (f"At {lr.target}, tickets end {r.interval.text()} above the mean of their re-initialisations "
-            f"({c.interval.text()} with collapsed networks left out), and {reached[0]} of {reached[1]} "
+            f"({clean}), and {reached[0]} of {reached[1]} "
             f"re-initialised networks reach {100 * cfg.threshold:.0f}% on the test set.")
 say(*[long_sentence(lr) for lr in f.long],
     when(len(f.long) > 1 and f.long[0].reached.get("re-init", (0, 0))[0] == 0,
@@ -492,7 +497,9 @@ bullets(f"Every seed ran all {cfg.rounds} rounds with every control. Chosen on v
         f"Tickets against the dense network at moderate sparsity: {f.versus_dense.verdict('ahead', 'behind')} "
         f"({f.versus_dense.interval.text()})." if len(f.versus_dense.differences) else "",
         f"{int(f.collapse_totals.collapsed.sum())} of {int(f.collapse_totals.networks.sum()):,} networks learned "
-        "nothing at all: training sometimes does fail, in the sparse rounds." if f.collapse_totals.collapsed.sum() else "",
+        f"nothing at all, from round {min(f.collapses.columns)} on, {f.collapse_totals.collapsed.max()} of them "
+        f"{A.label(f.collapse_totals.collapsed.idxmax())}: training sometimes does fail."
+        if f.collapse_totals.collapsed.sum() else "",
         f"The count of possible tickets is exactly {sh.prose.a_or_an(comb.digits(exact))} {comb.digits(exact)}-digit "
         f"number, about 10^{comb.log10_exact(exact):.0f}, not 10^1,089.")
 

@@ -92,7 +92,7 @@ print(f"{len(odds.table)} networks x {sh.prose.count(cfg.epochs, 'epoch')}, trai
 # %%
 # NBVAL_CHECK_OUTPUT
 print(f"{len(levels)} levels x {len(WAYS)} ways x {MASKS_PER_LEVEL} masks = {len(levels) * len(WAYS) * MASKS_PER_LEVEL} networks")
-print(f.plan[["kept", "sparsity %"]].round(1).to_string())
+print(f.plan[["kept", "sparsity %"]].astype({"kept": int}).round(1).to_string())
 
 # %% [markdown]
 # ## The win rate
@@ -104,8 +104,15 @@ print(f.plan[["kept", "sparsity %"]].round(1).to_string())
 # same levels (one per seed, trained in notebook 04) are on the same figure.
 
 # %%
+def sparsest_win(way):
+    """The sparsest level (%) at which a way won any draw, or None."""
+    won = [r for r in levels if f.wide.loc[r, way] > 0]
+    return f.plan.loc[won[-1], "sparsity %"] if won else None
+reach = {w: sparsest_win(w) for w in (WAYS[2], WAYS[0], A.OWN)}
 plots.save(plots.winning_odds(f.rates, f.imp_rates, threshold=cfg.threshold,
-                              title="How often a random mask wins, by how it is drawn"), "winning_odds.png")
+                              title="Sparsest level with a win: " + ", ".join(f"{w} {'none' if x is None else f'{x:.0f}%'}"
+                                                                 for w, x in reach.items())),
+           "winning_odds.png")
 
 # %%
 shown = f.rates.assign(sparsity=100 * (1 - f.rates.remaining), rate=100 * f.rates.rate, low=100 * f.rates.low,
@@ -136,7 +143,7 @@ say(f"At {spars(first):.0f}% sparsity, {100 * rate(WAYS[0], first):.0f}% of the 
 # per way and level (%), with the number of near misses (within a point below the threshold):
 
 # %%
-table(f.quantiles.round(1), counts=["count"], decimals=1)
+table(f.quantiles, counts=["count"], digits=1)
 
 # %%
 table(f.near_misses.rename_axis(index="round", columns="near misses"), counts=f.near_misses.columns)
@@ -158,12 +165,15 @@ OddsExplorer(odds.table, A.imp_at(lot, levels), cfg.threshold)
 # %%
 gaps = pd.DataFrame({f"{spars(r):.1f}%": {"mean": g.interval.mean, "95% low": g.interval.low, "95% high": g.interval.high,
                                           "seeds": g.interval.n} for r, g in f.own_gaps.items()}).T
-table(gaps.rename_axis("sparsity"), counts=["seeds"], decimals=1)
+table(gaps.rename_axis("sparsity"), counts=["seeds"], digits=1)
 
 # %% tags=["remove-input"] jupyter={"source_hidden": true}
 ahead = [r for r, g in f.own_gaps.items() if g.interval.low > 0]
 say(f"IMP's own masks beat random masks with the same layer counts, for the seeds as a whole, at "
-    f"{', '.join(f'{spars(r):.0f}%' for r in ahead)} sparsity; at the other levels the interval includes zero."
+    + ("every level tested" if len(ahead) == len(f.own_gaps) else
+       f"{', '.join(f'{spars(r):.1f}%' for r in ahead)} sparsity; at the other levels the interval includes zero")
+    + f"; the mean lead is {f.own_gaps[ahead[0]].interval.mean:.1f} points at {spars(ahead[0]):.1f}% sparsity "
+      f"and at most {max(f.own_gaps[r].interval.mean for r in ahead):.1f}."
     if ahead else "At no level is IMP's own mask shown to beat random masks with its layer counts.")
 
 # %% [markdown]
@@ -175,7 +185,7 @@ say(f"IMP's own masks beat random masks with the same layer counts, for the seed
 # roulette wheel's 1 in 37.
 
 # %%
-table(f.lottery, counts=["k (weights kept)"])
+table(f.lottery, counts=["k (weights kept)"], digits=1)
 
 # %% tags=["remove-input"] jupyter={"source_hidden": true}
 u = f.rates[f.rates.way == WAYS[2]].iloc[0]
@@ -269,7 +279,8 @@ table(cost, counts=["bytes"], decimals=2)
 b_dense, b_sparse = cost.bytes
 say(f"Stored as CSR, the network takes {b_sparse:,} bytes instead of {b_dense:,} "
     + (f"({b_dense / b_sparse:.1f}x smaller)" if b_sparse < b_dense else "(larger: too few weights were pruned to pay for the indices)")
-    + f" and classifies the test set {t_dense / t_sparse:.1f}x " + ("faster" if t_sparse < t_dense else "slower")
+    + " and classifies the test set " + (f"{t_dense / t_sparse:.1f}x faster" if t_sparse < t_dense
+                                          else f"{t_sparse / t_dense:.1f}x slower")
     + f" ({1e3 * t_sparse:.1f} ms against {1e3 * t_dense:.1f} ms).",
     f"At this size neither matters much: the dense network is {b_dense / 1024:.0f} KiB, and a dense product with "
     f"only {cfg.hidden[0]} output rows is cheap and highly tuned, while a sparse kernel pays for its index "

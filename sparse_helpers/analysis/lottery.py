@@ -83,10 +83,10 @@ def gap(curves, a, b, rounds):
 
 
 def summary(lot, value="test_acc"):
-    """Mean of value over seeds (and draws) per round and arm, with IMP's weights remaining."""
+    """Mean of value over seeds (and draws) per round and arm, in percent, with IMP's weights remaining."""
     curves = per_seed(lot, value)
     main = main_arm(lot.config)
-    table = pd.DataFrame({label(a): np.nanmean(ys, 0) for a, (_, ys) in curves.items()})
+    table = pd.DataFrame({label(a): 100 * np.nanmean(ys, 0) for a, (_, ys) in curves.items()})
     table.insert(0, "remaining %", 100 * curves[main][0])
     table.index.name = "round"
     return table

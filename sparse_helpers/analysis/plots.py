@@ -181,7 +181,7 @@ def accuracy_vs_sparsity(fine, coarse, title, post=None, curves=None):
 
     fine, coarse: lists (one per seed) of sweep tables; curves: more {label: tables} bands.
     """
-    fig = figure(8.2, 4.2)
+    fig = figure(10.5, 4.2)
     ax = fig.subplots()
     band(ax, 100 * fine[0].sparsity.to_numpy(), [100 * t.accuracy for t in fine],
          "global pruning, 1% steps", palette()[0])
@@ -200,7 +200,7 @@ def accuracy_vs_sparsity(fine, coarse, title, post=None, curves=None):
 
 def layer_sparsity(tables, title):
     """How sparse each layer becomes as global pruning raises the overall sparsity, per seed."""
-    fig = figure(8.2, 4)
+    fig = figure(10.5, 4)
     ax = fig.subplots()
     ax.plot([0, 100], [0, 100], color="0.55", lw=5, alpha=0.45, zorder=1,
             label="every layer equally sparse (the diagonal)")
@@ -221,7 +221,7 @@ def lottery_results(sparsity, imp_val, oneshot, threshold, title):
     sparsity: IMP's sparsity per round (fractions); imp_val: seeds x rounds validation accuracies;
     oneshot: one no-retraining sweep table per seed (test accuracy).
     """
-    fig = figure(8.2, 4.2)
+    fig = figure(10.5, 4.2)
     ax = fig.subplots()
     band(ax, 100 * oneshot[0].sparsity.to_numpy(), [100 * t.accuracy for t in oneshot],
          "pruning without retraining (test)", palette()[7])
@@ -317,8 +317,11 @@ def imp_explorer_figure(rows, threshold, rate, seed):
 def log_remaining_axis(ax, remaining):
     """A log x axis of weights remaining, from 100% down, ticked at the given fractions."""
     ax.set_xscale("log")
-    ax.set_xticks(100 * np.asarray(remaining))
-    ax.xaxis.set_major_formatter(FuncFormatter(percent_label))
+    ticks = 100 * np.asarray(remaining)
+    ax.set_xticks(ticks)
+    # a label closer than a tenth of a decade to the one before it would overprint it
+    shown = [i == 0 or np.log10(ticks[i - 1] / t) >= 0.1 for i, t in enumerate(ticks)]
+    ax.set_xticklabels([percent_label(t) if keep else "" for t, keep in zip(ticks, shown)])
     ax.xaxis.set_minor_locator(NullLocator())
     ax.invert_xaxis()
     ax.set_xlabel("weights remaining (log scale; only the marked levels were tested)")
@@ -423,7 +426,7 @@ def width_outcomes(widths, runs, threshold, chance, title, prediction=None):
     exponent_axis(twin, [*widths["log10 2^n"], *widths["log10 C(n, k)"]])
     twin.set_ylabel("number of subnetworks")
     handles, labels = [sum(z, []) for z in zip(*(a.get_legend_handles_labels() for a in (bottom, twin)))]
-    bottom.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.2, 1))
+    bottom.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.3, 1))
     weights_axis(bottom, widths)
     return fig
 

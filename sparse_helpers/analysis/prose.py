@@ -75,11 +75,11 @@ def setup(cfg=DEFAULTS, reuse=None, progress=True):
     return Session(cfg, data, baseline, story_index(cfg))
 
 
-def table(frame, percent=(), counts=(), decimals=1, index=True):
+def table(frame, percent=(), counts=(), decimals=1, index=True, digits=3):
     """A DataFrame styled for reading: counts as whole numbers with separators, the percent
-    columns (already in percent) with `decimals` places and a % sign, other numbers to 3 places."""
+    columns (already in percent) with `decimals` places and a % sign, other numbers to `digits`."""
     formats = {c: "{:,.0f}" for c in counts if c in frame.columns}
     formats.update({c: f"{{:.{decimals}f}}%" for c in percent if c in frame.columns})
-    rest = {c: "{:.3f}" for c in frame.select_dtypes("floating").columns if c not in formats}
+    rest = {c: f"{{:.{digits}f}}" for c in frame.select_dtypes("floating").columns if c not in formats}
     styler = frame.style.format({**rest, **formats}, na_rep="–")
     return styler if index else styler.hide(axis="index")

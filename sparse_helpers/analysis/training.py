@@ -25,6 +25,7 @@ class TrainingFindings:
     late_gain: float           # mean gain from epoch 4 to the last (nan below 4 epochs)
     float_moves: np.ndarray    # per seed: |final accuracy on generic kernels - here|, points
     float_same_bits: int       # seeds whose weights came out bit-identical on the generic kernels
+    float_weight_gap: float    # the largest |difference| of any final weight between the two paths
     claims: list
 
 
@@ -37,10 +38,10 @@ def training_findings(baseline, float_path=None):
                           "best %": histories.max(1),
                           "validation %": [100 * r.val_acc for r in baseline.runs]}).set_index("seed")
     late = finals - histories[:, 3] if cfg.epochs >= 4 else np.full(len(finals), np.nan)
-    moves, same = np.array([]), 0
+    moves, same, gap = np.array([]), 0, float("nan")
     if float_path is not None:
         moves = np.abs(100 * np.array(float_path.test_acc) - finals)
-        same = int(sum(float_path.same_bits))
+        same, gap = int(sum(float_path.same_bits)), float(max(float_path.weight_gap))
     final = t_interval(finals)
     claims = [
         Claim("all seeds but at most one finish at or above 80% test accuracy",
@@ -55,4 +56,4 @@ def training_findings(baseline, float_path=None):
     return TrainingFindings(with_mean_sd(table), histories, final, float(finals.min()), float(finals.max()),
                             float(histories[:, 0].mean()),
                             float(np.nanmean(late)) if cfg.epochs >= 4 else float("nan"),
-                            moves, same, claims)
+                            moves, same, gap, claims)

@@ -18,7 +18,7 @@ from .progress import Progress
 from .stack import EarlyStopTracker, Stack, stack_states, stacked_eval
 from .validate import as_dataset, as_finite_state, as_int, as_list, as_masks, as_seed
 
-# Two threads pay off only for a stack this large (benchmarks/train_speed.py measures it).
+# Two threads pay off only for a stack this large (benchmarks/trainer_speed.py --threads 1,2 measures it).
 MIN_K_FOR_ALL_THREADS = 16
 
 

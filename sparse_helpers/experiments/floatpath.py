@@ -35,6 +35,7 @@ class FloatPath(NamedTuple):
     test_acc: list       # per seed, after the last epoch
     history: list        # per seed, test accuracy after each epoch
     same_bits: list      # per seed: the final weights equal this CPU's run bit for bit
+    weight_gap: list     # per seed: the largest |difference| of a final weight between the two runs
     data: str
 
 
@@ -61,24 +62,27 @@ class FloatPathExperiment(Experiment):
         child = json.loads(out.stdout.strip().splitlines()[-1])
         if child["fingerprint"] != self.data.fingerprint:
             raise RuntimeError("the child process saw other data than this one")
-        same = [all(torch.equal(run.state[k], torch.tensor(v)) for k, v in weights.items())
+        gaps = [max(float((run.state[k] - torch.tensor(v)).abs().max()) for k, v in weights.items())
                 for run, weights in zip(native.runs, child["weights"])]
-        return FloatPath(self.cfg, child["test_acc"], child["history"], same, self.data.label)
+        same = [gap == 0 for gap in gaps]
+        return FloatPath(self.cfg, child["test_acc"], child["history"], same, gaps, self.data.label)
 
     def encode(self, result):
         """The accuracies and the comparison."""
         return {"test_acc": torch.tensor(result.test_acc, dtype=torch.float64),
                 "history": torch.tensor(result.history, dtype=torch.float64),
-                "same_bits": torch.tensor(result.same_bits)}, {}
+                "same_bits": torch.tensor(result.same_bits),
+                "weight_gap": torch.tensor(result.weight_gap, dtype=torch.float64)}, {}
 
     def decode(self, tensors, tables):
         """A FloatPath, after checking its sizes and ranges."""
         acc, history = tensors["test_acc"].tolist(), tensors["history"].tolist()
+        gaps = tensors["weight_gap"].tolist() if "weight_gap" in tensors else []
         if len(acc) != len(self.cfg.seeds) or any(len(h) != self.cfg.epochs for h in history) \
-                or not all(0 <= a <= 1 for a in acc):
+                or not all(0 <= a <= 1 for a in acc) or len(gaps) != len(acc) or not all(g >= 0 for g in gaps):
             raise StoredResultError(f"it does not hold {len(self.cfg.seeds)} runs of {self.cfg.epochs} "
-                                    f"epochs with accuracies in [0, 1]")
-        return FloatPath(self.cfg, acc, history, tensors["same_bits"].tolist(), self.data.label)
+                                    f"epochs with accuracies in [0, 1] and their weight gaps")
+        return FloatPath(self.cfg, acc, history, tensors["same_bits"].tolist(), gaps, self.data.label)
 
 
 def retrain_here(path, config):
