@@ -55,20 +55,30 @@ def test_imp_explorer_refuses_settings_outside_its_sliders(small_lottery, tiny, 
 
 
 def test_imp_explorer_redraws_stored_rates_and_trains_others_once(small_lottery, tiny, monkeypatch):
-    calls, real = [], L.train_many
-    monkeypatch.setattr(L, "train_many", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls, dimmed, real = [], [], L.train_many
+    ex = None
+
+    def spy(*a, **k):
+        calls.append(1)
+        dimmed.append(ex is not None and widgets.BUSY in ex.image._dom_classes)
+        return real(*a, **k)
+    monkeypatch.setattr(L, "train_many", spy)
     ex = widgets.ImpExplorer(small_lottery, sh.theta0(0), tiny)
     ex.rate.value = 0.25  # stored with the lottery: no training
     assert not calls and "stored with the results" in ex.readout.value
     ex.rate.value = 0.33  # not stored: trained, round by round
     trained = len(calls)
     assert trained >= 1 and "trained here and cached" in ex.readout.value
+    rows = ex.cache[0.33]["rows"]
+    assert rows[0] == ex.cache[0.5]["rows"][0] and trained == len(rows) - 1, \
+        "a new rate reuses the stored dense round 0 and trains only the rounds after it"
     ex.rate.value = 0.5
     ex.rate.value = 0.33  # back to a cached rate: no training
     assert len(calls) == trained
     width, height, ink = picture(ex.image.value)
     assert width > 400 and height > 200 and ink > 0.03  # a whole figure, not a blank canvas
-    assert ex.image.layout.opacity == "1"
+    assert dimmed and all(dimmed), "the old figure must be dimmed (a CSS class) while IMP trains"
+    assert widgets.BUSY not in ex.image._dom_classes
     assert "data:image/png;base64" in ex.static_html()
 
 

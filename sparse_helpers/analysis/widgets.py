@@ -14,7 +14,8 @@ from matplotlib.image import imsave
 from ..computing.layout import weight_names
 from ..computing.model import IMAGE_SIDE
 from ..computing.progress import Progress
-from ..computing.prune import dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, sparsity_of
+from ..computing.prune import (dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, next_masks,
+                                sparsity_of)
 from ..computing.train import evaluate
 from ..computing.data import Dataset
 from ..computing.validate import as_finite_state, as_fraction, expect
@@ -22,7 +23,9 @@ from ..experiments.arms import main_arm
 from ..experiments.lottery import Lottery, imp_round
 from . import plots
 
-BUSY = {"opacity": "0.35"}
+# Layout has no opacity trait, so a busy figure is dimmed by a CSS class the box's own style defines.
+BUSY = "sparse-busy"
+BUSY_STYLE = f"<style>.{BUSY} {{ opacity: 0.35; }}</style>"
 
 
 def png_bytes(image, vmax, scale=8, cmap="magma"):
@@ -143,11 +146,15 @@ class ImpExplorer(Explorer):
         self.cache = {round(r, 6): {"rows": rows, "masks": None, "complete": len(rows) == cfg.rounds + 1}
                       for r, rows in stored_imp_rows(lot).items()} if cfg.story_seed in cfg.seeds else {}
         self.stored = set(self.cache)
+        # round 0 (the dense network) is the same at every rate: a new rate starts from its stored copy
+        main = self.cache.get(round(cfg.prune_rate, 6), {"rows": []})["rows"]
+        self.dense = (main[:1], lot.states.get((self.seed, 0))) if main else ([], None)
         self.rate = slider(rate, *self.RATE, "prune rate", "420px", continuous=False)
         self.threshold = slider(threshold, *self.THRESHOLD, "threshold", "420px", continuous=False)
         self.progress, self.readout = W.Output(), W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(width="620px"))
-        self.box = W.VBox([self.rate, self.threshold, self.progress, self.readout, self.image])
+        self.box = W.VBox([W.HTML(BUSY_STYLE), self.rate, self.threshold, self.progress, self.readout,
+                           self.image])
         for s in (self.rate, self.threshold):
             s.observe(lambda change: self.update(), names="value")
         self.update()
@@ -161,7 +168,11 @@ class ImpExplorer(Explorer):
         entry = self.cache.get(rate)
         if entry is None or (entry["masks"] is None and not entry["complete"]
                              and self.needs_more(entry["rows"], threshold)):
-            entry = self.cache[rate] = {"rows": [], "masks": dense_masks(self.theta0), "complete": False}
+            rows, trained = self.dense
+            masks = dense_masks(self.theta0)
+            if trained is not None:
+                rows, masks = [dict(rows[0])], next_masks(trained, masks, self.cfg.but(prune_rate=rate))
+            entry = self.cache[rate] = {"rows": list(rows), "masks": masks, "complete": False}
         return entry
 
     def rounds(self, rate, threshold):
@@ -195,7 +206,7 @@ class ImpExplorer(Explorer):
     def busy(self, text):
         """Dim the old readout and figure and say what is being computed."""
         self.readout.value = f"<div class='imp-readout'><i>{text}</i></div>"
-        self.image.layout.opacity = BUSY["opacity"]
+        self.image.add_class(BUSY)
 
     def update(self):
         """Show the ticket for the current slider settings, running IMP only if not cached."""
@@ -213,7 +224,7 @@ class ImpExplorer(Explorer):
         self.readout.value = (f"<div class='imp-readout'>{text}<br>{len(rows)} rounds shown; this rate "
                               f"was {where}; {len(self.cache)} prune rates available</div>")
         self.image.value = plots.png(plots.imp_explorer_figure(rows, threshold, rate, self.seed))
-        self.image.layout.opacity = "1"
+        self.image.remove_class(BUSY)
 
     def static_note(self):
         """The two sliders' settings."""
@@ -277,7 +288,7 @@ class WidthExplorer(Explorer):
         options = [(f"{w} ({r.hidden}, {r.weights:,} weights)", int(w)) for w, r in widths.sort_index().iterrows()]
         self.labels = {w: text for text, w in options}
         self.slider = W.SelectionSlider(options=options, value=options[0][1], description="width",
-                                        continuous_update=True, layout=W.Layout(width="560px"))
+                                        continuous_update=False, readout=False, layout=W.Layout(width="560px"))
         self.readout = W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(width="620px"))
         self.box = W.VBox([self.slider, self.readout, self.image])
