@@ -78,6 +78,7 @@ bench: setup
 
 # Mutation testing of the experiments and pruning code against the fast tests (not part of make test).
 mutate: setup
+	$(PY) -m pip install --quiet mutmut==3.8.1 -c constraints.txt
 	$(PY) tools/mutation_run.py
 
 lab: setup

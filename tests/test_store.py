@@ -106,7 +106,43 @@ def tamper(path, edit_header=None, edit_tensors=None):
         meta["header"] = json.dumps(header, sort_keys=True)
     if edit_tensors:
         edit_tensors(tensors)
+    meta["checksum"] = store.checksum(tensors, meta)  # a deliberate edit: the decode checks must catch it
     save_file(tensors, str(path), metadata=meta)
+
+
+def test_a_flipped_byte_fails_the_checksum(tiny, ck, capsys):
+    trained_baseline(ONE_EPOCH, tiny, progress=False)
+    (path,) = ck.glob("baseline-*.safetensors")
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata()
+    tensors = load_file(str(path))
+    tensors["trained.state/0/4.weight"][0, 0] += 1e-3
+    save_file(tensors, str(path), metadata=meta)  # the old checksum kept
+    trained_baseline(ONE_EPOCH, tiny, progress=False)
+    out = capsys.readouterr().out
+    assert "does not match its checksum" in out and "Computing afresh" in out
+
+
+@pytest.mark.parametrize("reuse", ["no", 0, 1, "False"])
+def test_reuse_must_be_a_bool_or_none(tiny, reuse):
+    with pytest.raises(ValueError, match="reuse must be True, False or None"):
+        BaselineExperiment(ONE_EPOCH, tiny).result(reuse=reuse, progress=False)
+
+
+def test_an_existing_file_that_is_not_a_result_is_not_overwritten(tiny, tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("mine")
+    with pytest.raises(ValueError, match="exists and is not a result file"):
+        BaselineExperiment(ONE_EPOCH, tiny).result(path=other, progress=False)
+    assert other.read_text() == "mine"
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "on"])
+def test_sparse_recompute_refuses_other_values(monkeypatch, value):
+    from sparse_helpers.computing.paths import recompute_requested
+    monkeypatch.setenv("SPARSE_RECOMPUTE", value)
+    with pytest.raises(ValueError, match="SPARSE_RECOMPUTE must be"):
+        recompute_requested()
 
 
 @pytest.mark.parametrize("edit_header,edit_tensors,changes,reason", [

@@ -95,3 +95,17 @@ def test_odds_explorer_moves_between_levels():
     for bad in (None, pd.DataFrame()):
         with pytest.raises(ValueError, match="table must be"):
             widgets.OddsExplorer(bad, imp, 0.8)
+
+
+@pytest.mark.parametrize("theta0", [lambda: sh.theta0(1), lambda: sh.theta0(0, (16,)), lambda: None])
+def test_imp_explorer_refuses_another_theta0(small_lottery, tiny, theta0):
+    with pytest.raises(ValueError, match="theta0|state"):
+        widgets.ImpExplorer(small_lottery, theta0(), tiny)
+
+
+def test_imp_explorer_refuses_other_data(small_lottery, tiny):
+    other = sh.synthetic_data(n_train=256, n_val=64, n_test=64, seed=5) if hasattr(sh, "synthetic_data") else None
+    if other is None:
+        pytest.skip("no synthetic_data helper")
+    with pytest.raises(ValueError, match="data must be the data the lottery was trained on"):
+        widgets.ImpExplorer(small_lottery, sh.theta0(0), other)

@@ -118,17 +118,17 @@ say(f"For every seed the share of weights below 0.05 falls by {f.small_drop.min(
     f"{f.small_drop.max():.0f} points during training, and the standard deviation grows "
     f"{f.spread.min():.1f}- to {f.spread.max():.1f}-fold.",
     when(f.small_drop.min() > 0, "So the post's \"whole lotta nothin'\" near zero is not something training "
-         "made: every weight started there, and training *widened* the distribution, growing most weights "
-         "and leaving some small."),
+         "made: every first-layer weight started there (θ₀ lies within ±1/√784), and training *widened* the "
+         "distribution, growing most weights and leaving some small."),
     "Does a weight's starting size predict where it ends? Spearman's rank correlation between |θ₀| and "
     f"the trained |w| of the first layer, averaged over seeds, is {f.first_rank.text('', 2)}; the table "
     "below gives every layer.",
     when(f.first_rank.n > 1 and f.first_rank.low > 0,
          "It is positive: initially larger weights tend to end larger.",
-         "So a first-layer weight's final size has almost nothing to do with its initial size: training "
-         "reorders them completely. (In the two small layers, whose weights grow little relative to their "
-         "start, the correlation is high.)" if f.ranks.iloc[:, 1:].mean().min() > 0.5 else
-         "So a weight's starting size says little about its final size."))
+         "So a first-layer weight's final size has almost nothing to do with its initial size.")
+    + " In the small layers the mean correlation is "
+    + " and ".join(f"{rho:.2f} ({name})" for name, rho in f.ranks.iloc[:, 1:].mean().items())
+    + ": there a weight's start matters more.")
 
 # %%
 table(f.ranks.set_axis([f"seed {s}" for s in cfg.seeds]).rename_axis("Spearman's rho"))
@@ -184,13 +184,16 @@ claims = sh.check(cfg, f.claims)
 # ## Summary
 
 # %% tags=["remove-input"] jupyter={"source_hidden": true}
-bullets(f"About {100 * f.story['|w|<0.1']:.0f}% of the trained weights are below 0.1, as the post found; "
+post_tenth = 100 * weights.POST["|w|<0.1"]
+bullets(f"{tenth.min():.0f}-{tenth.max():.0f}% of the trained weights are below 0.1 over our seeds (the post: "
+    f"{post_tenth:.0f}%" + when(not tenth.min() <= post_tenth <= tenth.max(), ", just outside that range") + "); "
     "almost all of them sit in the first layer, whose weights are much smaller than the others'.",
     f"Before training even more of them were small: the share below 0.05 falls by "
     f"{f.small_drop.min():.0f}-{f.small_drop.max():.0f} points. The small trained weights are not "
-    "connections training weakened; they are the ones it did not grow"
-    + when(abs(f.first_rank.mean) < 0.1, f", and which ones those are has almost nothing to do with "
-           f"their starting size (rank correlation {f.first_rank.mean:.2f})") + ".",
+    "a sign that training weakened connections; in the first layer every weight started small, and "
+    "training grew most of them"
+    + when(abs(f.first_rank.mean) < 0.1, f". Which ones end small has almost nothing to do with their "
+           f"starting size (first-layer rank correlation {f.first_rank.mean:.2f})") + ".",
     "The image border is not reliably black, and a black pixel is a constant input, not a zero one.")
 
 # %% [markdown]

@@ -133,8 +133,8 @@ say(f"At {spars(first):.0f}% sparsity, {100 * rate(WAYS[0], first):.0f}% of the 
     (f"Masks with IMP's counts win no draw from {spars(never[0]):.0f}% sparsity on"
      + (f", where IMP's own masks still win for {100 * rate(A.OWN, never[0]):.0f}% of the seeds."
         if rate(A.OWN, never[0]) > 0 else ", and neither do IMP's own masks.")) if never else "",
-    "The seed-resampled intervals are wider than Wilson's where seeds disagree: the draws are not "
-    "independent, so read Wilson's as a lower bound on the uncertainty.")
+    "Where the seed-resampled interval is wider than Wilson's, the seeds disagree more than independent "
+    "draws would, and Wilson's interval understates the uncertainty there.")
 
 # %% [markdown]
 # ## Not only who wins: how far each misses
@@ -193,7 +193,8 @@ say(f"At {100 * (1 - u.remaining):.0f}% sparsity a uniformly random subnetwork w
     f"{int(u.n)} draws: one draw's odds are {100 * u.low:.0f}% to {100 * u.high:.0f}%, against the wheel's "
     f"{100 / comb.POCKETS:.1f}%.",
     f"What {int(u.n)} draws can say is limited: with no win in {int(u.n)} draws, a rate up to "
-    f"{100 * f.resolvable:.0f}% is still plausible (95%), so a level with 0 wins only says the odds are below "
+    f"{100 * f.resolvable:.0f}% is still plausible (the upper end of Wilson's 95% interval), so a level with 0 "
+    "wins only says the odds are below "
     f"about 1 in {1 / f.resolvable:.0f}.",
     "The post's argument needs odds of one in 10^hundreds, which no number of draws here could measure; "
     "what the draws do show is that at moderate sparsity the odds are not astronomical at all, and that "
@@ -219,7 +220,8 @@ say((f"**How many per layer decides first.** Up to {spars(mid[-1]):.0f}% sparsit
      if mid and all(spread_rate(r) < rate(WAYS[0], r) for r in mid) else ""),
     (("**Which weights decides next.** " + (f"From {spars(high[0]):.0f}% to {spars(high[-1]):.0f}% sparsity"
       if len(high) > 1 else f"At {spars(high[0]):.0f}% sparsity") + ", no random mask with IMP's counts wins, "
-      f"but IMP's own masks win for {100 * np.mean([rate(A.OWN, r) for r in high]):.0f}% of the seeds.") if high else ""),
+      f"but IMP's own masks win in {int(round(sum(rate(A.OWN, r) for r in high) * len(cfg.seeds)))} of "
+      f"{len(high) * len(cfg.seeds)} (seed, level) pairs.") if high else ""),
     when(mid and high, "In a network this narrow the first lesson of the lottery is to leave the small layers "
          "alone; the second, at high sparsity, is that the particular weights IMP keeps matter, which is the "
          "lottery ticket hypothesis itself.",
@@ -252,7 +254,9 @@ say(f"At {spars(first):.0f}% sparsity, the only level where even and uniform mas
          "still leaves a working network, and the masks without any dead unit fail as often. The failure "
          "of even and uniform masks is better explained by the small layers having too few weights to "
          "carry the signal.",
-         "Masks with a dead unit win less often: disconnection explains part of the failure."))
+         f"Masks with a dead unit win less often (Fisher's exact test: p = {f.dead_fisher_p:.2f}), which "
+         "suggests, without showing it at this size, that disconnection explains part of the failure; a unit "
+         "silent after training may also be a result of the failure rather than its cause."))
 
 # %% [markdown]
 # ## What sparsity buys
@@ -302,7 +306,8 @@ bullets(f"At {spars(first):.0f}% sparsity {100 * rate(WAYS[2], first):.0f}% of u
         + when(rate(WAYS[2], first) >= 0.2, ": the odds are not astronomical.", "."),
         when(later and spread_later.rate.max() <= 0.2 and rate(WAYS[0], first) > 0.5,
              "Beyond that, even and uniform masks stop winning; masks with IMP's layer counts last longer"
-             + when(bool(high), ", and at the sparsest levels only IMP's own masks win") + "."),
+             + when(bool(high), f", and from {spars(high[0]):.1f}% to {spars(high[-1]):.1f}% sparsity only IMP's own "
+                    "masks win") + "."),
         f"{MASKS_PER_LEVEL} draws per level and way resolve odds down to about 1 in {1 / f.resolvable:.0f}, nowhere "
         "near the post's 10^-hundreds; the draws say where winning is common, not how rare it becomes.",
         when(with_.masks and without.masks and with_.wins / with_.masks >= without.wins / without.masks,

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, replace
 
 import pandas as pd
+from scipy.stats import fisher_exact
 
 from ..computing.validate import expect
 from ..experiments.arms import main_arm
@@ -17,7 +18,7 @@ from ..experiments.odds import WAYS, Odds
 from .claims import Claim
 from .combinatorics import log10_comb
 from .stats import chance_level, cluster_rate_interval, collapsed, paired_test, quantile_table, \
-    rule_of_three, win_rates
+    wilson, win_rates
 
 OWN = "IMP's own mask"
 NEAR = 0.01   # a near miss: within one point below the threshold
@@ -83,11 +84,20 @@ class OddsFindings:
     own_gaps: dict              # round -> PairedTest of own mask minus random IMP-count masks
     collapsed: pd.DataFrame     # per (round, way): draws that learned nothing
     lottery: pd.DataFrame       # the uniform way: C(n, k), wins, intervals, winners
-    resolvable: float           # the largest rate that 0 wins of per-level draws leave plausible
+    resolvable: float           # the largest rate 0 wins of per-level draws leave plausible (Wilson's upper end)
     dead_share: pd.Series       # per way: share of masks with a unit dead by the mask
     silent_share: pd.Series     # per way: share of networks with a unit silent after training
     dead_first_level: pd.DataFrame  # dead_unit_comparison at the first level
+    dead_fisher_p: float        # Fisher's exact test of wins with and without a dead unit there
     claims: list
+
+
+def dead_fisher(d):
+    """Fisher's exact p of wins against losses, with a dead or silent unit and without (nan if a side is empty)."""
+    if True not in d.index or False not in d.index or not d.masks.all():
+        return float("nan")
+    rows = [[int(d.loc[k, "wins"]), int(d.loc[k, "masks"] - d.loc[k, "wins"])] for k in (True, False)]
+    return float(fisher_exact(rows).pvalue)
 
 
 def odds_findings(odds, lot, data, n_weights):
@@ -107,13 +117,14 @@ def odds_findings(odds, lot, data, n_weights):
     near = table.assign(near=(table.val_acc < threshold) & (table.val_acc >= threshold - NEAR)) \
         .groupby(["round", "way"], sort=False).near.sum().unstack("way")
     chance = chance_level(data.val_y)
+    dead = dead_unit_comparison(table, threshold, levels[0])
     gone = table.assign(c=collapsed(table.val_acc, chance)).groupby(["round", "way"], sort=False).c.sum().unstack("way")
     findings = OddsFindings(plan, rates, imp_rates, wide, quantiles, near, own_mask_gaps(table, imp), gone,
-                            lottery_table(rates, plan, n_weights), rule_of_three(odds.table.groupby(
-                                ["round", "way"]).size().min()),
+                            lottery_table(rates, plan, n_weights), wilson(0, int(odds.table.groupby(
+                                ["round", "way"]).size().min()))[1],
                             table.assign(d=table["dead units"] > 0).groupby("way", sort=False).d.mean(),
                             table.assign(d=table["silent units"] > 0).groupby("way", sort=False).d.mean(),
-                            dead_unit_comparison(table, threshold, levels[0]), [])
+                            dead, dead_fisher(dead), [])
     return replace(findings, claims=odds_claims(findings, levels))
 
 

@@ -9,10 +9,11 @@ import io
 import math
 
 import ipywidgets as W
+import torch
 from matplotlib.image import imsave
 
 from ..computing.layout import weight_names
-from ..computing.model import IMAGE_SIDE
+from ..computing.model import IMAGE_SIDE, theta0 as make_theta0
 from ..computing.progress import Progress
 from ..computing.prune import (dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, next_masks,
                                 sparsity_of)
@@ -140,6 +141,13 @@ class ImpExplorer(Explorer):
     def __init__(self, lot, theta0, data):
         cfg = expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()").config
         expect(data, Dataset, "data", "sh.load_fashion_mnist()")
+        if data.label != lot.data:
+            raise ValueError(f"data must be the data the lottery was trained on ({lot.data}); got {data.label}")
+        theta0 = as_finite_state(theta0)
+        story = make_theta0(cfg.story_seed, cfg.hidden)
+        if theta0.keys() != story.keys() or not all(torch.equal(theta0[k], story[k]) for k in story):
+            raise ValueError(f"theta0 must be the story seed's initial weights, sh.theta0({cfg.story_seed}, "
+                             f"{tuple(cfg.hidden)}), the θ₀ the stored rounds started from")
         rate = on_slider(cfg.prune_rate, "prune rate", *self.RATE)
         threshold = on_slider(cfg.threshold, "threshold", *self.THRESHOLD)
         self.theta0, self.data, self.cfg, self.seed = theta0, data, cfg, cfg.story_seed

@@ -38,7 +38,10 @@ def checkpoints_dir():
 
 def recompute_requested():
     """True when $SPARSE_RECOMPUTE asks for every result to be computed afresh (make retrain)."""
-    return os.environ.get("SPARSE_RECOMPUTE", "").strip().lower() in ("1", "true", "yes")
+    value = os.environ.get("SPARSE_RECOMPUTE", "").strip().lower()
+    if value not in ("", "0", "false", "no", "1", "true", "yes"):
+        raise ValueError(f"SPARSE_RECOMPUTE must be 1, true or yes (or 0, false, no, or unset); got {value!r}")
+    return value in ("1", "true", "yes")
 
 
 def results_log():

@@ -103,6 +103,18 @@ def decode_table(text):
     return table
 
 
+def checksum(tensors, meta):
+    """SHA-256 of a file's tensors (names, dtypes, shapes, bytes) and of its header and tables."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    for k in sorted(k for k in meta if k != "checksum"):
+        digest.update(f"{k}={meta[k]}".encode())
+    return digest.hexdigest()
+
+
 def save_file_atomically(path, header, tensors, tables):
     """Write one result file under a temporary name, then rename it; True when written.
 
@@ -112,6 +124,7 @@ def save_file_atomically(path, header, tensors, tables):
     meta = {"header": json.dumps(plain(header), sort_keys=True)}
     meta.update({f"table:{k}": encode_table(t) for k, t in tables.items()})
     flat = {k: v.detach().cpu().clone().contiguous() for k, v in tensors.items()}  # no shared storage
+    meta["checksum"] = checksum(flat, meta)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +167,9 @@ def read_file(path):
                                 f"rerun the notebook that makes it") from err
     if not isinstance(header, dict):
         raise StoredResultError(f"{path} holds no header of settings; delete it")
+    if meta.get("checksum") != checksum(tensors, meta):
+        raise StoredResultError(f"{path} does not match its checksum: it was damaged or edited after it "
+                                "was written")
     bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
     if bad:
         raise StoredResultError(f"{path} holds non-finite values in {bad[:3]}: it was damaged or edited")
@@ -306,7 +322,12 @@ class Experiment:
         reuse defaults to True unless $SPARSE_RECOMPUTE is set; path overrides where to look and
         write. Prints one line saying which it was.
         """
-        reuse = not recompute_requested() if reuse is None else bool(reuse)
+        if reuse is not None and not isinstance(reuse, bool):
+            raise ValueError(f"reuse must be True, False or None (the default: reuse unless "
+                             f"$SPARSE_RECOMPUTE is set); got {reuse!r}")
+        reuse = not recompute_requested() if reuse is None else reuse
+        if path is not None and not isinstance(path, (str, os.PathLike)) or path == "":
+            raise ValueError(f"path must name a result file, e.g. results/{self.filename()}; got {path!r}")
         if path is not None and Path(path).is_dir():
             raise ValueError(f"path must name a result file, e.g. {Path(path) / self.filename()}; "
                              f"{path} is a folder")
@@ -317,6 +338,9 @@ class Experiment:
                 report("reused", found, self.kind)
                 return result
             except StoredResultError as err:
+                if path is not None and not str(found).endswith(".safetensors"):
+                    raise ValueError(f"path {path} exists and is not a result file; name a new file "
+                                     f"ending in .safetensors, or delete it") from err
                 print(f"Not reusing {found.name}: {err}\nComputing afresh.")
         start = time.perf_counter()
         result = self.compute(progress)
