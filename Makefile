@@ -42,8 +42,7 @@ browser:
 # copy their cells into the .ipynb files, keeping the outputs, before anything executes them.
 sync: $(STAMP)
 	@$(PY) sparse_helpers/analysis/navigation.py $(SOURCES)
-	@for src in $(SOURCES); do $(VENV)/bin/jupytext --quiet --to ipynb --update \
-	  --output notebooks/$$(basename $${src%.py}).ipynb $$src; done
+	@$(PY) tools/sync_notebooks.py $(SOURCES)
 
 # Every notebook executed in place, in order. Results still valid for their keys (settings, data
 # and the code that computes them) are read from results/; only missing or stale ones are

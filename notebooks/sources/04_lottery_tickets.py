@@ -234,7 +234,7 @@ say(f"Across the window (rounds {f.window[0]}-{f.window[-1]}), IMP's lead over t
          "Both halves of a ticket matter: keeping the mask but not θ₀ (re-init), or θ₀ but not the mask "
          "(random mask), costs a few points at these sparsities, where IMP itself averages "
          f"{100 * np.nanmean(f.curves[main_arm(cfg)][1][:, list(f.window)], 0).min():.0f}-"
-         f"{100 * np.nanmean(f.curves[main_arm(cfg)][1][:, list(f.window)], 0).max():.0f}%."),
+         f"{100 * np.nanmean(f.curves[main_arm(cfg)][1][:, list(f.window)], 0).max():.0f}%." if f.window else ""),
     when("one-shot" in f.gaps and f.gaps["one-shot"].test.interval.low <= 0,
          "Iterating is not shown to beat pruning once and retraining: the interval of that lead includes "
          "zero at this number of seeds."))

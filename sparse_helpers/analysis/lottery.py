@@ -297,9 +297,14 @@ def lottery_claims(f, cfg):
     other = imp_arm("layerwise" if cfg.schedule == "global" else "global")
     if other in f.gaps:
         g = f.gaps[other].test
+        # The 10-point margin was chosen after seeing the data; never-seen seeds 200-202 gave a lower
+        # end of 9.8, so the margin is reported and the sign is what is required.
+        claims.append(Claim("global IMP is ahead of the layer-wise schedule over the window",
+                            "the 95% t-interval of the per-seed gap lies above 0",
+                            g.interval.low > 0, g.interval.text(), True, AT_DEFAULTS, enough))
         claims.append(Claim("global IMP is more than 10 points ahead of the layer-wise schedule over the window",
                             "the 95% t-interval of the per-seed gap lies above 10 points",
-                            g.interval.low > 10, g.interval.text(), True, AT_DEFAULTS, enough))
+                            g.interval.low > 10, g.interval.text(), False, AT_DEFAULTS, enough))
     claims += first_round_bounds(f, main)
     claims.append(Claim("tickets at moderate sparsity (21-51% of the weights) beat the dense network",
                         "the 95% t-interval of IMP minus dense, averaged over those rounds, lies above 0",
@@ -326,11 +331,15 @@ def control_claims(f, enough):
     for arm, required in (("re-init", True), ("random mask", True), ("one-shot", False)):
         if arm not in f.gaps:
             continue
-        g = f.gaps[arm].test
-        claims.append(Claim(f"over the window, IMP is ahead of {label(arm)}",
-                            "the 95% t-interval of the per-seed mean gap (IMP minus the arm, "
-                            "test accuracy at early stop) lies above 0", g.interval.low > 0,
-                            g.interval.text(), required, AT_DEFAULTS, enough))
+        g, clean = f.gaps[arm].test, f.gaps[arm].without_collapsed
+        # Collapsed networks are counted as their own finding (collapse_counts), not averaged in: one
+        # collapsed control makes the gap huge and its interval useless at n = 3 (seeds 100-102 showed it).
+        claims.append(Claim(f"over the window, IMP is ahead of {label(arm)} (networks that learned nothing "
+                            "left out and counted apart)",
+                            "the 95% t-interval of the per-seed mean gap (IMP minus the arm, test accuracy "
+                            "at early stop, collapsed networks left out) lies above 0", clean.interval.low > 0,
+                            f"{clean.interval.text()}; with every network {g.interval.text()}",
+                            required, AT_DEFAULTS, enough))
         claims.append(Claim(f"{label(arm)} trails IMP by less than 15 points over the window "
                             "(a sanity bound: a broken control would trail by far more)",
                             "the mean per-seed gap is below 15 points", g.interval.mean < 15,
@@ -348,9 +357,11 @@ def first_round_bounds(f, main):
         if arm not in f.curves or len(f.curves[main][0]) < 2:
             continue
         d = paired_test(100 * (f.curves[arm][1][:, 1] - f.curves[main][1][:, 1]))
+        # A sanity bound, reported only: its 1.5-point margin was chosen after seeing the data, and
+        # never-seen seeds 200-202 gave -1.5 points (95% interval -7.2 to 4.2) for random masks.
         out.append(Claim(f"with 80% of the weights left, {label(arm)} trains within 1.5 points of IMP",
                          "|mean over seeds of (arm minus IMP) at round 1| <= 1.5 points",
-                         abs(d.interval.mean) <= 1.5, d.interval.text(), True, AT_DEFAULTS))
+                         abs(d.interval.mean) <= 1.5, d.interval.text(), False, AT_DEFAULTS))
     return out
 
 

@@ -131,10 +131,12 @@ def pruning_findings(baseline, data):
               "max over seeds of |accuracy at 10% - dense accuracy| <= 1 point",
               bool(np.abs(drop_10).max() <= 1), f"at most {np.abs(drop_10).max():.2f} points",
               needs=AT_DEFAULTS),
+        # Reported only: the 3-point margin was chosen after seeing the data, and never-seen seeds
+        # 200-202 gave 1.3 points (95% interval -2.5 to 5.1, n = 3), which does not show it.
         Claim("pruning 30% costs less than 3 points on average",
               "the 95% t-interval of the mean loss at 30% sparsity lies below 3 points",
               paired_test(drop_30).interval.high < 3, paired_test(drop_30).interval.text(),
-              needs=AT_DEFAULTS),
+              required=False, needs=AT_DEFAULTS),
         Claim("pruning each layer by the same share loses more than global pruning at 50% sparsity",
               "the 95% t-interval of global minus layer-wise accuracy at 50% sparsity lies above 0",
               versus.interval.low > 0, versus.interval.text(), needs=AT_DEFAULTS),
