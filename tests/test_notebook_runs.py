@@ -88,8 +88,6 @@ PARTS = {"robust-late": NOTEBOOKS[3:], "robust-early": NOTEBOOKS[:3]}
 def test_every_claim_holds_with_other_seeds_on_another_float_path(part, isolated, monkeypatch):
     for name, value in OTHER_FLOAT_PATH.items():
         monkeypatch.setenv(name, value)
-    if part == "robust-late":  # the longest test: it takes the second core once the other worker is done
-        monkeypatch.setenv("SPARSE_THREADS", "2")
     runs = run_series("other-seeds-other-float-path", ROBUST, monkeypatch, PARTS[part])
     for name, nb in runs.items():
         text = printed(nb)

@@ -143,9 +143,9 @@ table(f.table, percent=f.table.columns)
 # %% tags=["remove-input"] jupyter={"source_hidden": true}
 say(f"Over {sh.prose.count(f.final.n, 'seed')} the final test accuracy is {f.final.text('%', 2)};",
     f"the post reports {training.POST_LOG[-1]:.2f}% from one run, presumably trained on all 60,000 images.",
-    f"After one epoch the mean is already {f.first_epoch:.1f}%",
-    when(cfg.epochs >= 4, f"and from the fourth epoch to the last it gains {f.late_gain:.1f} points on average.",
-         "."),
+    f"After one epoch the mean is already {f.first_epoch:.1f}%"
+    + when(cfg.epochs >= 4, f" and from the fourth epoch to the last it gains {f.late_gain:.1f} points on average.",
+           "."),
     when(cfg.epochs >= 4 and f.late_gain < 2,
          "Most of the learning happens in the first epochs, but it has not stopped: notebook 04 finds "
          "most networks' lowest validation loss in the last fifth of training, so the post's ten passes are "
@@ -169,7 +169,8 @@ plots.save(plots.training_curves(f.histories, post=training.POST_LOG if cfg.epoc
 
 # %% tags=["remove-input"] jupyter={"source_hidden": true}
 unchanged = int((f.float_moves < 0.005).sum())
-say(f"On the generic kernels, {f.float_same_bits} of the {len(f.float_moves)} seeds' weights came out "
+say(f"On the generic kernels, {f.float_same_bits} of the {len(f.float_moves)} "
+    f"{'seed' + chr(39) + 's' if len(f.float_moves) == 1 else 'seeds' + chr(39)} weights came out "
     "bit-identical" + when(f.float_same_bits == 0, ": every run's last digits changed") +
     when(f.float_same_bits < len(f.float_moves), f", by up to {f.float_weight_gap:.1e} in a weight") + ".",
     (f"Not one final test accuracy moved (all {len(f.float_moves)} agree to the last test image): here the "

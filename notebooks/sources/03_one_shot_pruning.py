@@ -162,7 +162,7 @@ table(f.border.rename_axis("seed"), decimals=3)
 m = f.border_magnitude
 ahead = [s for s, t in f.border_links.items() if t.interval.low > 0]
 behind = [s for s, t in f.border_links.items() if t.interval.high < 0]
-say(f"Over {m.interval.n} seeds, a border pixel's links are larger than a central pixel's by "
+say(f"Over {sh.prose.count(m.interval.n, 'seed')}, a border pixel's links are larger than a central pixel's by "
     f"{m.interval.text('', 3)} in mean |w|:",
     when(m.interval.low > 0, "larger, for every seed. A likely reason is the one notebook 02 gave: a black "
          "pixel is not zero after standardisation but the same negative value every time, so the weights "

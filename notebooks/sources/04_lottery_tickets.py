@@ -270,7 +270,7 @@ say(f"Chance on the validation split is {100 * f.chance:.1f}%.",
      "several points for one network, which is why the lead table gives every gap with collapsed networks "
      "left out too, and the level table gives medians. These are sparse controls, not the dense training the "
      "post means when it says training \"never seems to fail\" (notebook 06 tests that).") if gone else
-    f"None of the {int(totals.networks.sum()):,} networks collapsed at these settings.")
+    f"No network collapsed at these settings ({int(totals.networks.sum()):,} trained).")
 
 # %% [markdown]
 # ## The paper's headline: do tickets beat the dense network?
@@ -353,7 +353,7 @@ say("The paper's layer-wise rates were made for wide layers (300 and 100 units).
     f"Here the smallest layer, {smallest}, has only {size} weights; 20% a round leaves it with very few,",
     f"and hidden units lose every input or output (by round {int(gone.index.min())}, on average all but two "
     f"of the {sum(cfg.hidden)} are dead)." if len(gone) else "and hidden units start to die.",
-    f"Across the window the {A.label(main)} schedule is ahead by {schedule_gap.interval.text()}." if schedule_gap is not None else "",
+    f"Across the window the {A.label(main)} schedule is ahead by {schedule_gap.interval.text()}." if schedule_gap is not None and len(schedule_gap.differences) else "",
     when(cfg.schedule == "global" and schedule_gap is not None and schedule_gap.interval.low > 0,
          "Global pruning protects the small layers by itself, which is why the post's choice works better "
          "for this network."))

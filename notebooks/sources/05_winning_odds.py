@@ -306,8 +306,8 @@ bullets(f"At {spars(first):.0f}% sparsity {100 * rate(WAYS[2], first):.0f}% of u
         + when(rate(WAYS[2], first) >= 0.2, ": the odds are not astronomical.", "."),
         when(later and spread_later.rate.max() <= 0.2 and rate(WAYS[0], first) > 0.5,
              "Beyond that, even and uniform masks stop winning; masks with IMP's layer counts last longer"
-             + when(bool(high), f", and from {spars(high[0]):.1f}% to {spars(high[-1]):.1f}% sparsity only IMP's own "
-                    "masks win") + "."),
+             + (f", and from {spars(high[0]):.1f}% to {spars(high[-1]):.1f}% sparsity only IMP's own masks win"
+                if high else "") + "."),
         f"{MASKS_PER_LEVEL} draws per level and way resolve odds down to about 1 in {1 / f.resolvable:.0f}, nowhere "
         "near the post's 10^-hundreds; the draws say where winning is common, not how rare it becomes.",
         when(with_.masks and without.masks and with_.wins / with_.masks >= without.wins / without.masks,

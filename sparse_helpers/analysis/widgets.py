@@ -145,7 +145,8 @@ class ImpExplorer(Explorer):
             raise ValueError(f"data must be the data the lottery was trained on ({lot.data}); got {data.label}")
         theta0 = as_finite_state(theta0)
         story = make_theta0(cfg.story_seed, cfg.hidden)
-        if theta0.keys() != story.keys() or not all(torch.equal(theta0[k], story[k]) for k in story):
+        if cfg.story_seed in cfg.seeds and (  # the stored rounds are used: they started from this θ₀
+                theta0.keys() != story.keys() or not all(torch.equal(theta0[k], story[k]) for k in story)):
             raise ValueError(f"theta0 must be the story seed's initial weights, sh.theta0({cfg.story_seed}, "
                              f"{tuple(cfg.hidden)}), the θ₀ the stored rounds started from")
         rate = on_slider(cfg.prune_rate, "prune rate", *self.RATE)
