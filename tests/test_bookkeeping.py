@@ -379,13 +379,14 @@ def test_run_is_the_lottery_stored_or_computed(data, ck, monkeypatch):
     assert len(calls) == 2 * n  # asked to train again
 
 
-def test_one_imp_round_trains_theta0_under_the_mask_and_prunes_the_trained_weights(data):
+def test_one_imp_round_trains_theta0_under_the_mask_and_prunes_the_trained_weights(data, capsys):
     cfg = SMALL.but(schedule="layerwise")
     masks = next_imp(sh.theta0(5), ones(), "global", 0.5, 0.1)
     run, nxt = L.imp_round(sh.theta0(5), masks, data, cfg, 5)
     (again,) = sh.train_many([sh.theta0(5)], data, cfg, masks=[masks], data_seeds=5, history=False, progress=False)
     assert run.val_acc == again.val_acc and same_state(run.state, again.state)  # seed 5's data order
     assert run.history == [] and run.early is None
+    assert capsys.readouterr().err == ""  # no progress bar of its own
     assert all((run.state[n][masks[n] == 0] == 0).all() for n in masks)  # trained under the mask
     assert same_masks(nxt, next_imp(run.state, masks, "layerwise", cfg.prune_rate, cfg.output_rate))
 
@@ -559,11 +560,12 @@ def test_the_width_runs_train_each_width_from_the_width_seeds(data, ck, monkeypa
 
 
 def fake_lottery(cfg, data, kept):
-    """A LotteryExperiment's stand-in whose rounds keep kept[r] weights of each seed's largest |w|."""
+    """A LotteryExperiment's stand-in whose rounds keep kept[r] (or kept[seed][r]) weights of each
+    seed's largest |w|."""
     masks, states = {}, {}
     for s in cfg.seeds:
         trained = {k: v * (1 + torch.rand_like(v)) for k, v in sh.theta0(s + 50, cfg.hidden).items()}
-        for r, k in enumerate(kept):
+        for r, k in enumerate(kept[s] if isinstance(kept, dict) else kept):
             masks[(s, r)] = prune.global_top_masks(trained, k)
             states[(s, r)] = prune.apply_masks(trained, masks[(s, r)])
     lot = L.Lottery(cfg, pd.DataFrame(), masks, states, pd.DataFrame(), 0.0, 0, data.label)
@@ -583,7 +585,7 @@ def fake_lottery(cfg, data, kept):
     return Fake(), lot
 
 
-def test_the_sizes_are_the_narrower_widths_every_seeds_imp_reaches(data):
+def test_the_sizes_are_the_narrower_widths_every_seeds_imp_reaches(data, monkeypatch):
     cfg = SMALL
     fake, lot = fake_lottery(cfg, data, (6344, 3000, 795))  # the last round keeps exactly width 1's count
     sizes_ = SizesExperiment(fake, [8, 1, 2, 16], draws=1)
@@ -591,6 +593,13 @@ def test_the_sizes_are_the_narrower_widths_every_seeds_imp_reaches(data):
     assert W.round_above(lot, 0, 795) == 2 and W.round_above(lot, 3, 796) == 1 and W.round_above(lot, 0, 6344) == 0
     fake, lot = fake_lottery(cfg, data, (6344, 3000, 1000))  # no seed gets down to 795
     assert sizes_.targets(lot) == [(2, 1580)]
+    fake, lot = fake_lottery(cfg, data, {0: (6344, 3000, 795), 3: (6344, 700, 500)})
+    assert [W.round_above(lot, s, 795) for s in (0, 3)] == [2, 0]  # each seed's own rounds
+    fake, lot = fake_lottery(cfg, data, (6344, 5000, 4000))  # no narrower width is reached
+    monkeypatch.setattr(W, "train_many", lambda *a, **k: pytest.fail("trained"))
+    empty = SizesExperiment(fake, [1, 2]).compute(progress=False)
+    assert list(empty.table.columns) == list(W.SIZE_COLUMNS) and len(empty.table) == 0
+    assert list(empty.targets.columns) == ["width", "weights"] and len(empty.targets) == 0
     assert sizes_.settings() == {"lottery": "fake", "widths": [1, 2], "draws": 1}
     assert SizesExperiment(fake, [1]).draws == 2 and SizesExperiment(fake, [1]).data is data
     with pytest.raises(ValueError, match=re.escape("draws must be a whole number >= 1, e.g. draws=2; got 0")):
@@ -835,6 +844,41 @@ def test_the_key_is_the_kind_the_settings_the_data_and_the_code(data):
     assert key == {"kind": "baseline", **exp.settings(), "data": data.label, "code": code}
     assert re.fullmatch(r"[0-9a-f]{12}", code) and re.fullmatch(r"baseline-[0-9a-f]{10}\.safetensors", exp.filename())
     assert exp.digest() == store.hashlib.sha256(store.json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
+
+
+# ---------------------------------------------------------------- progress bars
+
+SIZES_CFG = SMALL.but(prune_rate=0.8, explorer_rates=())
+BARS = {  # what runs, and the bars it draws when asked (the lottery's first, when it is computed)
+    "baseline": (lambda d, **kw: BaselineExperiment(SMALL, d).compute(**kw), ["dense models, epochs"]),
+    "result": (lambda d, **kw: BaselineExperiment(SMALL, d).result(**kw), ["dense models, epochs"]),
+    "trained_baseline": (lambda d, **kw: B.trained_baseline(SMALL, d, **kw), ["dense models, epochs"]),
+    "lottery": (lambda d, **kw: LotteryExperiment(SMALL, d).compute(**kw), ["IMP rounds", "controls"]),
+    "run": (lambda d, **kw: L.run(SMALL, d, **kw), ["IMP rounds", "controls"]),
+    "odds": (lambda d, **kw: OddsExperiment(LotteryExperiment(SMALL, d), [1], 1).compute(**kw),
+             ["IMP rounds", "random masks"]),
+    "tickets": (lambda d, **kw: TicketExperiment(LotteryExperiment(SMALL, d), [(0, 1)]).compute(**kw),
+                ["IMP rounds", "networks at the tickets"]),
+    "widths": (lambda d, **kw: WidthExperiment(SMALL, d, [1], 1).compute(**kw), ["2 widths x 1 networks"]),
+    "sizes": (lambda d, **kw: SizesExperiment(LotteryExperiment(SIZES_CFG, d), [1], 1).compute(**kw),
+              ["IMP rounds", "sparse networks"]),
+}
+
+
+@pytest.mark.parametrize("what", sorted(BARS))
+def test_progress_is_drawn_by_default_and_not_when_declined(what, data, tmp_path, monkeypatch, capsys):
+    make, bars = BARS[what]
+    monkeypatch.setattr(store, "RESULTS_DIR", tmp_path / "none")
+    monkeypatch.delenv("SPARSE_RECOMPUTE", raising=False)
+    for folder, kw in (("default", {}), ("declined", {"progress": False})):
+        monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path / folder))  # nothing stored yet
+        capsys.readouterr()
+        make(data, **kw)
+        err = capsys.readouterr().err
+        if kw:
+            assert err == "", err
+        else:
+            assert all(bar in err for bar in bars), err
 
 
 # ---------------------------------------------------------------- what a wrong argument is told

@@ -69,9 +69,65 @@ OUT_OF_SCOPE = {
 }
 
 # Surviving mutants that no test can kill because they do not change what the code computes:
-# mutant name -> (why it is equivalent, a fragment of the mutated line, so that an entry that
-# no longer names this mutant, after the function changed and mutmut renumbered, is noticed).
-EQUIVALENT = {}
+# mutant name -> (why it is equivalent, a fragment of its mutated line). mutmut numbers the
+# mutants of a function in order, so an edit of the function renumbers them; the fragment lets
+# this script notice an entry that no longer names the mutant it explains (it then fails).
+P, L, S, W = ("sparse_helpers.computing.prune.", "sparse_helpers.experiments.lottery.",
+              "sparse_helpers.experiments.store.", "sparse_helpers.experiments.widths.")
+UNREACHABLE_MESSAGE = ("as_list is called only when np.ndim(rates) > 0 (a list, tuple or array), which "
+                       "it never refuses, so the name and example of its message are never shown")
+ZERO_WHERE_PRUNED = ("a network trained under masks is exactly 0 where they prune and nonzero elsewhere, "
+                     "so its nonzero weights (what next_masks takes without masks) are the masks")
+SAME_ROWS = ("the rows are sorted on round, seed, arm order and draw, unique per row, and the index is "
+             "rebuilt by reset_index(drop=True): the table is the same")
+MULTI_KEY_SORT = ("pandas ignores `kind` when sorting on several columns (and the keys are unique), so "
+                  "any kind gives the same order")
+EQUIVALENT = {
+    **{f"{P}x_layerwise_masks__mutmut_{i}": (UNREACHABLE_MESSAGE, frag) for i, frag in (
+        (14, 'as_list(rates, None, "[0.2, 0.2, 0.1]")'), (15, 'as_list(rates, "rates", None)'),
+        (19, '"XXratesXX"'), (20, '"RATES"'), (21, '"XX[0.2, 0.2, 0.1]XX"'))},
+    f"{P}x_magnitude_threshold__mutmut_7": (
+        "with no weight left alive the masks are already all 0 there, so masks * (|w| >= threshold) is 0 "
+        "whatever the threshold", "if len(values) else 1.0"),
+    f"{P}x_uniform_counts__mutmut_23": (
+        "torch.repeat_interleave(repeats) alone repeats each index i repeats[i] times: the same tensor as "
+        "repeat_interleave(arange(len(repeats)), repeats)", "torch.repeat_interleave(torch.tensor(sizes))"),
+    f"{L}x_imp_round__mutmut_19": (ZERO_WHERE_PRUNED, "next_masks(run_.state, None, cfg)"),
+    f"{L}xǁLotteryExperimentǁchain_pass__mutmut_103": (ZERO_WHERE_PRUNED, "next_masks(run.state, None,"),
+    f"{L}xǁLotteryExperimentǁchain_pass__mutmut_72": (
+        "at round 0 the masks keep everything, and a trained dense network has no weight exactly 0, so its "
+        "nonzero weights (what next_masks takes without masks) are all of them", "next_masks(dense, None,"),
+    f"{L}x_imp_round__mutmut_7": ("train_many only tests `if history:`; None is as false as False",
+                                  "history=None"),
+    f"{L}x_imp_round__mutmut_8": ("a Progress bar is drawn only when `enabled` is true; None is as false as "
+                                  "False (display only)", "progress=None"),
+    **{f"{L}x_with_round0_copies__mutmut_{i}": (SAME_ROWS, frag) for i, frag in (
+        (28, "ignore_index=None"), (30, "pd.concat([table, *copies], )"), (31, "ignore_index=False"))},
+    **{f"{L}x_with_round0_copies__mutmut_{i}": (MULTI_KEY_SORT, frag) for i, frag in (
+        (39, "kind=None"), (41, '["round", "seed", "_order", "draw"], )'), (50, 'kind="XXstableXX"'),
+        (51, 'kind="STABLE"'))},
+    "sparse_helpers.experiments.odds.xǁOddsExperimentǁcompute__mutmut_13": (
+        "every draw masks the same architecture, and there are always at least three (one per way), so the "
+        "second draw's weight count is the first's", "todo[1].masks"),
+    **{f"{S}x_code_files__mutmut_{i}": (
+        "the experiments layer imports the computing layer only (tests/test_layers.py), so no analysis/ "
+        "module ever reaches this filter", frag) for i, frag in ((21, '"XXanalysis/XX"'), (22, '"ANALYSIS/"'))},
+    f"{S}x_imported_modules__mutmut_16": (
+        "for `from . import x` node.module is None, and base.joinpath(*''.split('.')) is base itself",
+        "if (node.module) or True else base"),
+    f"{S}x_imported_modules__mutmut_19": (
+        "the expression is evaluated only when node.module is set, so `node.module or ...` is node.module",
+        '(node.module or "XXXX")'),
+    f"{S}xǁExperimentǁkey__mutmut_8": (
+        "__import__ returns the named (non-package) module itself for any non-empty fromlist",
+        'fromlist=["XX_XX"]'),
+    f"{W}x_exact_size_masks__mutmut_28": (
+        "surviving weights score |w| >= 0; any negative score for the others ranks them last the same way",
+        "score[~alive] = -2.0"),
+    f"{W}xǁSizesExperimentǁtargets__mutmut_12": (
+        "the widths are narrower than the series' own, so their weight counts are strictly below its count",
+        "last <= n <= dense_count(cfg.hidden)"),
+}
 
 
 # ---------------------------------------------------------------- the pytest plugin (under mutmut)
@@ -246,6 +302,25 @@ def mutated_lines(text):
     return [line[1:] for line in text.splitlines() if line.startswith("+") and not line.startswith("+++")]
 
 
+def cpu_seconds():
+    """CPU seconds of this process's finished children (mutmut, its fork server and its workers)."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def test_seconds(since):
+    """{module: seconds its mutants' tests took} from mutmut's debug log (log_to_file), since a time."""
+    log, per = REPO / "mutants" / "mutmut-debug.log", {}
+    if not log.is_file():
+        return per
+    for line in log.read_text(errors="replace").splitlines():
+        m = re.match(r"(\S+ \S+?)(?:\.\d+)? .*Completed (\S+): exit=-?\d+ \(([\d.]+)s\)", line)
+        if m and m.group(1) >= since:
+            per[module_of(m.group(2))] = per.get(module_of(m.group(2)), 0.0) + float(m.group(3))
+    return per
+
+
 # ---------------------------------------------------------------- the score
 
 CAUGHT = {"killed", "timeout", "segfault", "suspicious", "caught by type check"}
@@ -303,7 +378,12 @@ def report(status, scope, seconds):
     for mod, r in sorted(rows.items()) + [("overall", total)]:
         print(f"{mod:<36}" + "".join(f"{r[c]:>11}" for c in COLUMNS) + f"  {100 * ratio(r):8.1f}%")
     if seconds is not None:
-        print(f"mutmut run: {seconds / 60:.1f} min")
+        wall, cpu, began = seconds
+        print(f"mutmut run: {wall / 60:.1f} min ({cpu / 60:.1f} min of CPU, nice 19)")
+        per = test_seconds(began)
+        if per:
+            print("time in the mutants' tests, by module: " + ", ".join(
+                f"{m.rsplit('.', 1)[1]} {t / 60:.1f} min" for m, t in sorted(per.items(), key=lambda x: -x[1])))
     equivalents = sorted(n for n in EQUIVALENT if n not in stale and function_of(n) in scope
                          and status.get(n) in MISSED)
     if equivalents:
@@ -347,17 +427,31 @@ def main(argv=None):
     seconds = None
     if not args.report_only:
         (REPO / "mutants").mkdir(exist_ok=True)
-        log = REPO / "mutants" / "mutation-run.log"
+        # mutmut maps tests to functions once and then only adds new test names: a test whose
+        # body changed would keep its old mapping, so every run maps afresh (a minute or two).
+        (REPO / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
         names = args.mutants or sorted(f"{f}__mutmut_*" for f in scope)
         print(f"mutmut run over {'the mutants named' if args.mutants else f'{len(scope)} functions'}, "
-              f"{args.max_children} at a time (its output: {log.relative_to(REPO)})", flush=True)
-        start = time.perf_counter()
-        out = run_mutmut("run", "--max-children", str(args.max_children), *names, log=log)
-        seconds = time.perf_counter() - start
-        if out.returncode != 0:
-            print(log.read_text()[-3000:])
-            sys.exit(f"mutmut run failed (exit status {out.returncode}); see {log}")
+              f"{args.max_children} at a time (its output: mutants/mutation-run.log)", flush=True)
+        start, began, cpu = time.perf_counter(), time.strftime("%Y-%m-%d %H:%M:%S"), cpu_seconds()
+        run(names, args.max_children, "mutation-run.log")
+        # A timeout is a kill only if the mutant hangs: one stopped or starved by the machine's other
+        # work would count too. Those that timed out are tested once more.
+        hung = [n for n, v in verdicts().items() if v == "timeout" and function_of(n) in scope]
+        if hung:
+            print(f"{len(hung)} mutants timed out; testing them once more", flush=True)
+            run(hung, args.max_children, "mutation-rerun.log")
+        seconds = (time.perf_counter() - start, cpu_seconds() - cpu, began)
     return report(verdicts(), scope, seconds)
+
+
+def run(names, max_children, log_name):
+    """mutmut run over the names (or globs), its output to mutants/<log_name>; exits if it fails."""
+    log = REPO / "mutants" / log_name
+    out = run_mutmut("run", "--max-children", str(max_children), *names, log=log)
+    if out.returncode != 0:
+        print(log.read_text(errors="replace")[-3000:])
+        sys.exit(f"mutmut run failed (exit status {out.returncode}); see {log}")
 
 
 if __name__ == "__main__":
