@@ -13,7 +13,7 @@ EXECUTE := $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --log
 	--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False \
 	--ExecutePreprocessor.store_widget_state=False
 
-.PHONY: figures retrain test lab bench mutate setup data browser sync clean
+.PHONY: figures retrain plan canaries test lab bench mutate setup data browser sync clean
 
 setup: $(STAMP) data
 
@@ -60,6 +60,16 @@ figures: setup sync
 # The same, computing every result afresh.
 retrain:
 	SPARSE_RECOMPUTE=1 $(MAKE) figures
+
+# What make figures would reuse and what it would compute (and why, and at what cost), from the
+# stored results' keys against today's code, data and defaults. Computes nothing.
+plan: setup
+	@$(PY) -m sparse_helpers.experiments.plan results
+
+# Store the canaries afresh (tests/canaries/: a tiny version of every experiment): after an edit
+# that is meant to change what is computed. Commit them with the edit.
+canaries: setup
+	SPARSE_THREADS=1 SPARSE_WRITE_CANARIES=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_canaries.py
 
 # Unit tests, the committed notebooks under nbval (against results/), every notebook again with
 # other seeds on another floating-point path and at small settings, and the browser test: two

@@ -19,7 +19,7 @@ import torch
 import sparse_helpers as sh
 from sparse_helpers.computing import prune
 from sparse_helpers.computing.model import seed_for, silent_units
-from sparse_helpers.experiments import arms, baseline as B, lottery as L, odds as O, store, tickets as T
+from sparse_helpers.experiments import arms, baseline as B, codekey, lottery as L, odds as O, store, tickets as T
 from sparse_helpers.experiments import widths as W
 from sparse_helpers.experiments.baseline import BaselineExperiment
 from sparse_helpers.experiments.lottery import LotteryExperiment
@@ -354,7 +354,7 @@ def test_an_arm_can_read_every_schedules_masks_at_every_round(data, monkeypatch)
         """θ₀ under the masks of the schedule the config does not prune by."""
         other = "layerwise" if inputs.cfg.schedule == "global" else "global"
         return [(0, inputs.theta0, inputs.masks[other])]
-    arms.register(arms.Arm("other schedule", "the other schedule", 9, "*", None, False, other_schedule))
+    arms.register(arms.Arm("other schedule", seed_tag=None, dense_at_round0=False, members=other_schedule))
     try:
         lot, calls, _ = lottery_and_calls(SMALL, data, monkeypatch)
         members = [m for c in calls[SMALL.rounds + 1:] for m in c["members"]]
@@ -463,7 +463,7 @@ def test_a_long_run_arm_gets_the_round_and_the_dense_network_the_lottery_gave_it
     def from_dense(inputs):
         """The dense trained network under the round's masks: reads every input of the round."""
         return [(inputs.round, inputs.dense, inputs.masks[inputs.cfg.schedule])]
-    arms.register(arms.Arm("from dense", "dense, masked", 9, "*", 3, True, from_dense, long_run=True))
+    arms.register(arms.Arm("from dense", seed_tag=3, dense_at_round0=True, members=from_dense, long_run=True))
     try:
         exp = LotteryExperiment(SMALL, data)
         lot = exp.result(progress=False)
@@ -826,21 +826,10 @@ def test_a_result_says_what_it_computed_and_writes_where_it_was_asked(data, ck, 
     assert other.read_text() == "my notes"
 
 
-def test_the_code_of_a_result_follows_each_import_once_and_no_package_init(tmp_path, monkeypatch):
-    for part, text in (("experiments/e.py", "from ..computing import m\n"),
-                       ("computing/m.py", "from ..experiments import e\nfrom . import n\n"),
-                       ("computing/n.py", "x = 1\n"), ("experiments/__init__.py", "from . import e\n")):
-        (tmp_path / part).parent.mkdir(exist_ok=True)
-        (tmp_path / part).write_text(text)
-    monkeypatch.setattr(store, "PACKAGE", tmp_path)
-    assert store.code_files(tmp_path / "experiments" / "e.py") == ["computing/m.py", "computing/n.py", "experiments/e.py"]
-    assert store.code_files(tmp_path / "experiments" / "__init__.py") == []
-
-
 def test_the_key_is_the_kind_the_settings_the_data_and_the_code(data):
     exp = BaselineExperiment(SMALL, data)
     key = exp.key()
-    code = store.code_version(store.PACKAGE / "experiments" / "baseline.py")
+    code = codekey.combined(exp.code_hashes())
     assert key == {"kind": "baseline", **exp.settings(), "data": data.label, "code": code}
     assert re.fullmatch(r"[0-9a-f]{12}", code) and re.fullmatch(r"baseline-[0-9a-f]{10}\.safetensors", exp.filename())
     assert exp.digest() == store.hashlib.sha256(store.json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]

@@ -7,6 +7,7 @@ import torch
 
 import sparse_helpers as sh
 from sparse_helpers.analysis import lottery as A, plots
+from sparse_helpers.analysis.arm_styles import STYLES, set_style
 from sparse_helpers.computing import prune
 from sparse_helpers.experiments import arms, lottery as L
 from sparse_helpers.experiments.lottery import LotteryExperiment
@@ -195,8 +196,9 @@ def test_a_toy_arm_is_trained_tabled_and_plotted_with_no_other_edit(tiny, ck):
     def everything_kept(inputs):
         """θ₀ with nothing pruned, at every round: a control that should win everywhere."""
         return [(0, inputs.theta0, prune.dense_masks(inputs.theta0))]
-    toy = arms.Arm("dense again", "dense again, from θ₀", 9, "*", None, False, everything_kept)
+    toy = arms.Arm("dense again", seed_tag=None, dense_at_round0=False, members=everything_kept)
     arms.register(toy)
+    set_style("dense again", "dense again, from θ₀", colour=9, marker="*")  # presentation, optional
     try:
         cfg = SMALL.but(explorer_rates=())
         lot = LotteryExperiment(cfg, tiny).result(progress=False)
@@ -209,6 +211,7 @@ def test_a_toy_arm_is_trained_tabled_and_plotted_with_no_other_edit(tiny, ck):
         assert "dense again" in A.lottery_findings(lot, pd.DataFrame(columns=["seed", "round", "arm"]), tiny).gaps
     finally:
         del arms.ARMS["dense again"]
+        del STYLES["dense again"]
 
 
 def test_registering_an_arm_changes_the_lottery_key(tiny):

@@ -13,7 +13,8 @@ import pandas as pd
 from ..computing.data import Dataset
 from ..computing.validate import as_fraction, expect
 from ..experiments.lottery import Lottery
-from ..experiments.arms import ARMS, active_arms, imp_arm, main_arm
+from ..experiments.arms import active_arms, imp_arm, main_arm
+from .arm_styles import style_of
 from .claims import Claim
 from .stats import PairedTest, chance_level, collapsed, paired_test
 
@@ -29,14 +30,14 @@ AT_DEFAULTS = ("epochs", "hidden", "threshold", "prune_rate", "schedule", "optim
 
 
 def label(arm_name):
-    """The registry's label of an arm."""
-    return ARMS[arm_name].label if arm_name in ARMS else arm_name
+    """The label an arm is shown under (see arm_styles.py)."""
+    return style_of(arm_name).label
 
 
 def arms_table(cfg):
     """The registered arms as a table: what each trains at a round, and how it is drawn."""
-    return pd.DataFrame([{"arm": a.name, "label": a.label,
-                          "what it trains": (a.members.__doc__ or "").strip().split("\n")[0],
+    return pd.DataFrame([{"arm": a.name, "label": label(a.name),
+                          "what it trains": (getattr(a.members, "func", a.members).__doc__ or "").strip().split("\n")[0],
                           "its random draws' seed tag": a.seed_tag if a.seed_tag is not None else "–",
                           "at round 0": "the dense network (not retrained)" if a.dense_at_round0 or (
                               a.prunes and a.prunes != cfg.schedule) else "trained",

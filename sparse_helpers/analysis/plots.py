@@ -14,7 +14,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 from ..computing.layout import weight_names
 from ..computing.model import IMAGE_SIDE
 from ..computing.paths import figures_dir
-from ..experiments.arms import ARMS
+from .arm_styles import style_of
 
 BAND = "band: min-max over seeds"
 
@@ -90,8 +90,8 @@ def legend(ax, n_seeds, outside=False, **kwargs):
 
 
 def arm_style(arm):
-    """(label, colour, marker) of a registered arm."""
-    a = ARMS[arm]
+    """(label, colour, marker) of an arm (see arm_styles.py)."""
+    a = style_of(arm)
     return a.label, palette()[a.colour], a.marker
 
 

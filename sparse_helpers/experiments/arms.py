@@ -5,9 +5,11 @@ seed's θ₀, the masks IMP reached under each schedule, and the dense network t
 IMP itself is an arm that prunes (its next round's masks come from its own trained weights);
 the controls only read IMP's masks. To add an arm, register one Arm here (or from your own code
 before running the experiment): the lottery trains it at every round, the tables list it and
-the figures draw it in its colour, with no other edit.
+the figures draw it, with no other edit. An arm holds only what builds its networks; its label,
+colour and marker are presentation and live in the analysis layer (`analysis/plots.py`).
 """
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, NamedTuple, Optional
 
 from ..computing.model import seed_for, theta0 as make_theta0
@@ -21,7 +23,7 @@ class RoundInputs(NamedTuple):
     round: int
     theta0: dict       # the seed's θ₀
     masks: dict        # schedule -> the masks IMP under that schedule reached at this round
-    dense: dict        # the seed's dense network after training (round 0); None during round 0
+    dense: dict        # the seed's dense network after training (round 0)
 
 
 class Member(NamedTuple):
@@ -36,11 +38,8 @@ class Member(NamedTuple):
 
 @dataclass(frozen=True)
 class Arm:
-    """One arm: its name in tables, legend label, colour, seed tag and how its members are built."""
+    """One arm: its name in tables, its seed tag and how its members are built."""
     name: str                     # the rows' 'arm' column
-    label: str                    # what legends and tables call it
-    colour: int                   # index into plots.palette()
-    marker: str                   # its marker in figures
     seed_tag: Optional[int]       # its random draws use seed_for(seed, round, draw, seed_tag)
     dense_at_round0: bool         # at round 0 it is the dense network: IMP's round 0 stands in
     members: Callable             # RoundInputs -> [(draw, θ₀, masks)]
@@ -117,10 +116,9 @@ def one_shot(inputs):
     return [(0, inputs.theta0, shot)]
 
 
-for _schedule, _label, _colour, _marker in (("global", "IMP, global pruning", 2, "o"),
-                                            ("layerwise", "IMP, layer-wise pruning", 0, "s")):
-    register(Arm(imp_arm(_schedule), _label, _colour, _marker, None, False,
-                 lambda inputs, s=_schedule: rewound(inputs, s), prunes=_schedule, long_run=True))
-register(Arm("re-init", "same mask, random re-init", 1, "s", 1, False, reinitialised, long_run=True))
-register(Arm("random mask", "random mask, from θ₀", 4, "^", 2, True, random_mask, long_run=True))
-register(Arm("one-shot", "one-shot prune, rewind, retrain", 5, "D", None, True, one_shot))
+for _schedule in ("global", "layerwise"):
+    register(Arm(imp_arm(_schedule), seed_tag=None, dense_at_round0=False,
+                 members=partial(rewound, schedule=_schedule), prunes=_schedule, long_run=True))
+register(Arm("re-init", seed_tag=1, dense_at_round0=False, members=reinitialised, long_run=True))
+register(Arm("random mask", seed_tag=2, dense_at_round0=True, members=random_mask, long_run=True))
+register(Arm("one-shot", seed_tag=None, dense_at_round0=True, members=one_shot))

@@ -45,11 +45,16 @@ class FloatPathExperiment(Experiment):
 
     def settings(self):
         """The baseline's settings and the other path's variables."""
-        return {**BaselineExperiment(self.cfg, self.data).settings(), "environment": OTHER_PATH}
+        baseline = BaselineExperiment(self.cfg, self.data)
+        return {**baseline.settings(), "environment": OTHER_PATH, "baseline": baseline.digest()}
+
+    def callables(self):
+        """What the child process runs (named in CHILD's text, so no call graph reaches it)."""
+        return [retrain_here]
 
     def compute(self, progress=True):
         """Retrain in a child process; compare with the stored native baseline."""
-        native = BaselineExperiment(self.cfg, self.data).result(progress=progress)
+        native = BaselineExperiment(self.cfg, self.data).result(reuse=True, progress=progress)  # the parent as stored
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "data.safetensors"
             save_file({p: getattr(self.data, p).contiguous() for p in TENSORS}, str(path),

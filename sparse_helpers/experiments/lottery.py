@@ -67,6 +67,10 @@ class LotteryExperiment(Experiment):
         return {"seeds": list(cfg.seeds), **cfg.training(), **{k: getattr(cfg, k) for k in keys},
                 "arms": [(a.name, a.seed_tag, a.dense_at_round0) for a in active_arms(cfg)]}
 
+    def callables(self):
+        """Each active arm's builder: the arms' own code is part of the key."""
+        return [a.members for a in active_arms(self.cfg)]
+
     def chains(self):
         """Every IMP chain: each seed under each schedule, and the story seed at each rate."""
         cfg = self.cfg

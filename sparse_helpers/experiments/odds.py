@@ -79,7 +79,7 @@ class OddsExperiment(Experiment):
 
     def compute(self, progress=True):
         """Draw and train every mask, in stacks."""
-        cfg, lot = self.cfg, self.lottery.result(progress=progress)
+        cfg, lot = self.cfg, self.lottery.result(reuse=True, progress=progress)  # the parent as stored
         todo = self.draws(lot)
         thetas = {s: make_theta0(s, cfg.hidden) for s in self.seeds}
         total = sum(m.numel() for m in todo[0].masks.values())

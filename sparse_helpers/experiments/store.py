@@ -3,12 +3,11 @@
 An experiment is an object with a config slice (`settings`), a `compute` step, and an
 `encode`/`decode` pair for one safetensors file (plain tensors and a JSON header: loading one
 never runs code). Its key holds the settings, the fingerprint of its data, and a hash of the
-code that computes it: the experiment's own module and the modules it imports from the
-computing layer, docstrings and comments left out. Editing a plot, a finding or a sentence
-(the analysis layer) therefore never retires a result; editing the training step retires
-every result whose code imports it, and no other.
+code its numbers depend on: the definitions its compute step reaches, with refusals, messages
+and presentation left out (`codekey.py`). Editing a plot, a sentence, an error message or an
+input check therefore retires nothing; editing the training step retires every result that
+trains, and no other.
 """
-import ast
 import hashlib
 import json
 import math
@@ -16,7 +15,6 @@ import os
 import tempfile
 import time
 import warnings
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -29,59 +27,11 @@ from ..computing.layout import in_layer_order
 from ..computing.paths import RESULTS_DIR, checkpoints_dir, recompute_requested, results_log
 from ..computing.config import as_config
 from ..computing.validate import plain
-
-PACKAGE = Path(__file__).resolve().parents[1]
-# Modules that decide nothing a result holds: where files go, progress bars, this cache.
-NOT_COMPUTING = {"computing/paths.py", "computing/progress.py", "experiments/store.py"}
+from .codekey import callable_hashes, class_roots, combined, index
 
 
 class StoredResultError(ValueError):
     """A stored result is unreadable, was made with other settings or data, or fails a check."""
-
-
-# ---------------------------------------------------------------- which code a result depends on
-
-def imported_modules(path):
-    """The package modules a module imports (relative imports), as paths under the package."""
-    tree, here, out = ast.parse(path.read_text()), path.parent, set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom) or node.level == 0:
-            continue
-        base = here
-        for _ in range(node.level - 1):
-            base = base.parent
-        target = base.joinpath(*(node.module or "").split(".")) if node.module else base
-        candidates = [target.with_suffix(".py")] + [target / f"{a.name}.py" for a in node.names]
-        out |= {c for c in candidates if c.is_file()}
-    return out
-
-
-def code_files(module_path):
-    """The module and every package module it imports, directly or not, that computes."""
-    seen, todo = set(), [Path(module_path).resolve()]
-    while todo:
-        path = todo.pop()
-        if path in seen or path.name == "__init__.py":
-            continue
-        seen.add(path)
-        todo += imported_modules(path)
-    rel = {p.relative_to(PACKAGE).as_posix() for p in seen}
-    return sorted(r for r in rel if r not in NOT_COMPUTING and not r.startswith("analysis/"))
-
-
-@lru_cache(maxsize=None)
-def code_version(module_path):
-    """12 hex digits of the code a result of module_path depends on, docstrings left out."""
-    digest = hashlib.sha256()
-    for rel in code_files(module_path):
-        tree = ast.parse((PACKAGE / rel).read_text())
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-        digest.update(rel.encode() + ast.dump(tree).encode())
-    return digest.hexdigest()[:12]
 
 
 # ---------------------------------------------------------------- one file: tensors, tables, header
@@ -272,11 +222,23 @@ class Experiment:
         """The result from what encode wrote, after checking it."""
         raise NotImplementedError
 
+    def callables(self):
+        """Functions the compute step calls through values, not names (an arm's builder)."""
+        return []
+
+    def code_hashes(self, idx=None):
+        """{'module:definition': digest} of the code this result's numbers depend on (idx: the
+        package's parsed code, today's by default)."""
+        idx = idx or index()
+        hashes = idx.hashes(class_roots(type(self), ("compute", "__init__", "encode", "decode"), idx))
+        for func in self.callables():
+            hashes.update(callable_hashes(func, idx))
+        return hashes
+
     def key(self):
         """Everything that decides the result: kind, settings, data and code."""
-        module = Path(__import__(type(self).__module__, fromlist=["_"]).__file__)
         return plain({"kind": self.kind, **self.settings(), "data": self.data.label,
-                      "code": code_version(module)})
+                      "code": combined(self.code_hashes())})
 
     def digest(self):
         """10 hex digits of the key: the stored file's name, and how dependants name this one."""
@@ -314,18 +276,21 @@ class Experiment:
         """Store the result under its key (in checkpoints/, or at path); True when written."""
         tensors, tables = self.encode(result)
         return save_file_atomically(path or checkpoints_dir() / self.filename(),
-                                    {"key": self.key()}, tensors, tables)
+                                    {"key": self.key(), "code": self.code_hashes()}, tensors, tables)
 
     def result(self, reuse=None, progress=True, path=None):
         """The stored result when reuse allows and it passes its checks, else computed and stored.
 
-        reuse defaults to True unless $SPARSE_RECOMPUTE is set; path overrides where to look and
-        write. Prints one line saying which it was.
+        reuse defaults to True unless $SPARSE_RECOMPUTE is set and this run (the one that writes
+        $SPARSE_RESULTS_LOG) has not computed this result yet: `make retrain` computes each result
+        once, however many notebooks read it. path overrides where to look and write. Prints one
+        line saying which it was.
         """
         if reuse is not None and not isinstance(reuse, bool):
             raise ValueError(f"reuse must be True, False or None (the default: reuse unless "
                              f"$SPARSE_RECOMPUTE is set); got {reuse!r}")
-        reuse = not recompute_requested() if reuse is None else reuse
+        if reuse is None:
+            reuse = not recompute_requested() or self.filename() in computed_this_run()
         if path is not None and not isinstance(path, (str, os.PathLike)) or path == "":
             raise ValueError(f"path must name a result file, e.g. results/{self.filename()}; got {path!r}")
         if path is not None and Path(path).is_dir():
@@ -348,6 +313,15 @@ class Experiment:
         self.write(result, target)
         report("computed", target, self.kind, time.perf_counter() - start)
         return result
+
+
+def computed_this_run():
+    """Names of the result files this run computed, from $SPARSE_RESULTS_LOG (empty if unset)."""
+    log = results_log()
+    if log is None or not log.is_file():
+        return set()
+    return {Path(line.split(" ", 1)[1]).name for line in log.read_text().splitlines()
+            if line.startswith("computed ")}
 
 
 def report(how, path, kind, seconds=None):

@@ -50,10 +50,14 @@ class TicketExperiment(Experiment):
                 "control_epochs": self.cfg.control_epochs,
                 "arms": [(a.name, a.seed_tag) for a in long_arms(self.cfg)]}
 
+    def callables(self):
+        """Each long arm's builder: the arms' own code is part of the key."""
+        return [a.members for a in long_arms(self.cfg)]
+
     def compute(self, progress=True):
         """Build every target's networks from the lottery's masks and train them."""
         cfg, start = self.cfg, time.perf_counter()
-        lot = self.lottery.result(progress=progress)
+        lot = self.lottery.result(reuse=True, progress=progress)  # the parent as stored
         members = []
         for seed, r in self.targets:
             inputs = RoundInputs(cfg, seed, r, make_theta0(seed, cfg.hidden),
