@@ -179,6 +179,23 @@ def test_recompute_trains_even_when_a_result_is_stored(tiny, ck, monkeypatch):
     assert calls
 
 
+def test_recompute_computes_each_result_once_a_run_and_parents_are_read_as_stored(tiny, ck, monkeypatch):
+    from sparse_helpers.experiments import lottery as L, odds as O
+    monkeypatch.setenv("SPARSE_RECOMPUTE", "1")
+    monkeypatch.setenv("SPARSE_RESULTS_LOG", str(ck / "used.log"))  # what make retrain sets
+    computes = []
+    real = L.LotteryExperiment.compute
+    monkeypatch.setattr(L.LotteryExperiment, "compute", lambda self, progress=True: (
+        computes.append(1), real(self, progress))[1])
+    cfg = ONE_EPOCH.but(rounds=1, reinits=1, explorer_rates=())
+    lottery = L.LotteryExperiment(cfg, tiny)
+    lottery.result(progress=False)  # notebook 04
+    O.OddsExperiment(lottery, [1], 1).result(progress=False)  # notebook 05 reads it as its parent
+    lottery.result(progress=False)  # and again, as notebooks 05 and 06 do
+    assert len(computes) == 1
+    assert lottery.result(reuse=False, progress=False) and len(computes) == 2  # asked for explicitly
+
+
 def test_a_folder_as_the_path_is_refused_before_training(tiny, tmp_path):
     with pytest.raises(ValueError, match="path must name a result file.*is a folder"):
         trained_baseline(ONE_EPOCH, tiny, path=tmp_path)
