@@ -305,14 +305,7 @@ say(f"IMP minus the dense network over those rounds: {v.interval.text()}, per se
 
 # %%
 e = f.early
-steps = A.per_seed(lot, "early_step")
-plots.save(plots.remaining_plot(plots.arm_curves(steps, [main, "re-init", "random mask"]),
-                                "early-stop iteration (minibatch steps)", percent_y=False,
-                                ylim=(0, e.total_steps * 1.08), ceiling=(e.total_steps, f"end of training ({e.total_steps:,} steps)"),
-                                title=when(e.median_late >= 0.8 * e.total_steps,
-                                           f"The lowest validation loss comes late: median at {100 * e.median_late / e.total_steps:.0f}% of training",
-                                           f"The median early stop comes at {100 * e.median_late / e.total_steps:.0f}% of training")),
-           "early_stop_iteration.png")
+plots.save(A.early_stop_figure(f, lot, main), "early_stop_iteration.png")
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
 d = e.imp_earlier
@@ -340,14 +333,7 @@ say(f"Validation loss is checked every {e.resolution} steps ({cfg.checks_per_epo
 # %%
 other = [a for a in f.curves if a.startswith("IMP") and a != main]
 schedule_gap = f.gaps[other[0]].test if other else None
-plots.save(plots.remaining_plot(plots.arm_curves(f.curves, [main, *other]), "test accuracy at early stop",
-                                ylim=(0, 90),
-                                title=f"In a {sh.describe(cfg.hidden)} network, {main.split()[1].replace('layerwise', 'layer-wise')} IMP "
-                                      f"{'leads' if schedule_gap.interval.mean > 0 else 'trails'} "
-                                      f"{other[0].split()[1].replace('layerwise', 'layer-wise')} IMP by {abs(schedule_gap.interval.mean):.0f} points "
-                                      "across the window"
-                                      if schedule_gap is not None and len(schedule_gap.differences) else "IMP under both schedules"),
-           "imp_schedules.png")
+plots.save(A.schedules_figure(f, main, sh.describe(cfg.hidden)), "imp_schedules.png")
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
 smallest, size = min(sh.weight_counts(baseline.theta0[0]).items(), key=lambda kv: kv[1])
