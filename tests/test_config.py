@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 import sparse_helpers as sh
@@ -106,3 +107,20 @@ def test_hidden_sizes_must_come_in_order_and_threads_within_the_machine(monkeypa
     monkeypatch.setenv("SPARSE_THREADS", "²")
     with pytest.raises(ValueError, match="SPARSE_THREADS must be a whole number"):
         sh.config.threads_from_env()
+
+
+def test_a_range_of_one_value_reads_as_that_value():
+    assert sh.prose.span(80.91, 80.88, "{:.1f}%") == "80.9%"
+    assert sh.prose.span(83.2, 96.5, "{:.1f}%") == "83.2% to 96.5%"
+    assert sh.prose.span(46, 52, "{:.0f}", "-") == "46-52"
+    assert sh.prose.between(80.9, 80.9, "{:.1f}%") == "at 80.9%"
+    assert sh.prose.between(82.6, 83.7, "{:.1f}%") == "between 82.6% and 83.7%"
+    assert sh.prose.between(91.4, 96.5, "{:.1f}%", ("from", "to")) == "from 91.4% to 96.5%"
+
+
+def test_tables_show_the_same_ids_and_text_in_every_run():
+    frame = pd.DataFrame({"final %": [82.6, 83.1]}, index=pd.Index([0, 1], name="seed"))
+    first, again = (sh.prose.table(frame, percent=["final %"]) for _ in range(2))
+    assert first.to_html() == again.to_html() and "0x" not in repr(first)
+    assert repr(first) == frame.to_string()
+    assert sh.prose.table(frame.assign(**{"final %": [1.0, 2.0]})).to_html() != first.to_html()

@@ -7,7 +7,8 @@ import jupytext
 import nbformat
 import pytest
 
-from sparse_helpers.analysis import navigation
+from sparse_helpers import DEFAULTS
+from sparse_helpers.analysis import navigation, plots
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDER = REPO / "notebooks"
@@ -32,6 +33,36 @@ def test_each_notebook_matches_its_text_source(path):
     assert cells(jupytext.read(text)) == cells(nbformat.read(path, as_version=4)), (
         f"{path.name} and sources/{text.name} differ: edit the .py, then run `make figures` (it syncs "
         f"the pair and executes the notebook), and commit both")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saving_a_notebook_in_jupyterlab_leaves_both_files_as_committed(path):
+    """What JupyterLab's jupytext writes on save: the source from the notebook, no version numbers,
+    and the kernelspec of the kernel it runs."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    nb = nbformat.read(path, as_version=4)
+    text = FOLDER / "sources" / f"{path.stem}.py"
+    assert jupytext.writes(nb, fmt="py:percent") == text.read_text(), (
+        f"saving {path.name} in JupyterLab would rewrite sources/{text.name}: run "
+        f"`.venv/bin/python tools/sync_notebooks.py {text.relative_to(REPO)}`")
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert nb.metadata.kernelspec.display_name == spec.display_name, "JupyterLab would rename the kernel"
+    assert "NBVAL_CHECK_OUTPUT" not in text.read_text(), "tag the cell nbval-check-output instead"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_the_parameters_cell_holds_the_committed_settings(path):
+    """At their defaults a notebook's parameters are DEFAULTS' fields and plots.NOTEBOOK_PARAMETERS,
+    which decide whether a run writes figures/."""
+    cell = next(c for c in jupytext.read(path).cells if "parameters" in c.metadata.get("tags", []))
+    names = {}
+    exec(cell.source, names)
+    names = {k: v for k, v in names.items() if k.isupper() and k not in ("RECOMPUTE", "DEFAULTS")}
+    fields, own = DEFAULTS.as_dict(), plots.NOTEBOOK_PARAMETERS.get(path.stem, {})
+    assert {k: v for k, v in names.items() if k.lower() not in fields} == own
+    for name, value in names.items():
+        if name.lower() in fields:
+            assert plots.changed_settings(path.stem, DEFAULTS.but(**{name.lower(): value}), **own) == {}, name
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)

@@ -109,3 +109,15 @@ def test_imp_explorer_refuses_other_data(small_lottery, tiny):
         pytest.skip("no synthetic_data helper")
     with pytest.raises(ValueError, match="data must be the data the lottery was trained on"):
         widgets.ImpExplorer(small_lottery, sh.theta0(0), other)
+
+
+def test_explorer_boxes_get_the_same_model_ids_in_every_fresh_kernel():
+    import subprocess
+    import sys
+    code = ("from sparse_helpers.analysis import widgets\n"
+            "class A: pass\n"
+            "print(widgets.box(A(), []).model_id, widgets.box(A(), []).model_id)")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    first, second = runs[0].split()
+    assert runs[0] == runs[1] and first != second, "a fresh kernel repeats the ids; a second explorer gets its own"

@@ -2,11 +2,12 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,sources//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.format_version,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -59,6 +60,7 @@ cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, optimizer=OPTIMIZER, 
 story = sh.prose.story_index(cfg)
 reuse = False if RECOMPUTE else None
 plots.use_style()
+plots.figures_for("01_train_baseline", cfg)  # figures/ only at the committed settings
 
 # %% [markdown]
 # ## The data
@@ -76,8 +78,7 @@ plots.use_style()
 # stopped, which random mask "wins") on these images and report the test set only as the final score.
 # Our networks therefore train on 55,000 images, not the 60,000 the post most likely used.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 data = sh.load_fashion_mnist(val_size=cfg.val_size, split_seed=cfg.split_seed)
 for part in ("train", "val", "test"):
     x, y = getattr(data, f"{part}_x"), getattr(data, f"{part}_y")
@@ -96,8 +97,7 @@ plots.save(plots.sample_grid(data), "fashion_mnist_samples.png")
 # up with its counts. Almost all the weights sit in the first layer, which connects each of the 784
 # pixels to each of the first hidden layer's neurons.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 model = sh.make_mlp(cfg.hidden, seed=cfg.seeds[story])
 print(model)
 counts = sh.weight_counts(model)
@@ -140,7 +140,7 @@ print(sh.epoch_log(baseline.runs[story].history))
 # %%
 table(f.table, percent=f.table.columns)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 say(f"Over {sh.prose.count(f.final.n, 'seed')} the final test accuracy is {f.final.text('%', 2)};",
     f"the post reports {training.POST_LOG[-1]:.2f}% from one run, presumably trained on all 60,000 images.",
     f"After one epoch the mean is already {f.first_epoch:.1f}%"
@@ -167,7 +167,7 @@ plots.save(plots.training_curves(f.histories, post=training.POST_LOG if cfg.epoc
 # order than this CPU's fastest ones, so the same five seeds were trained again that way, in a fresh
 # process.
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 unchanged = int((f.float_moves < 0.005).sum())
 say(f"On the generic kernels, {f.float_same_bits} of the {len(f.float_moves)} "
     f"{'seed' + chr(39) + 's' if len(f.float_moves) == 1 else 'seeds' + chr(39)} weights came out "
@@ -212,11 +212,11 @@ print(f"{experiment.stored().parent.name}/{experiment.filename()}")
 # %% [markdown]
 # ## Summary
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 bullets(f"A {sh.describe(cfg.hidden)} network with {sum(counts.values()):,} weights reaches "
     f"{f.final.mean:.1f}% test accuracy after {sh.prose.count(cfg.epochs, 'epoch')} on average over {sh.prose.count(f.final.n, 'seed')} "
-    f"(the post: {training.POST_LOG[-1]:.2f}%), every seed between {f.lowest:.1f}% "
-    f"and {f.highest:.1f}%." if f.final.n > 1 else
+    f"(the post: {training.POST_LOG[-1]:.2f}%), every seed {sh.prose.between(f.lowest, f.highest, '{:.1f}%')}."
+    if f.final.n > 1 else
     f"A {sh.describe(cfg.hidden)} network reaches {f.final.mean:.1f}% test accuracy after {sh.prose.count(cfg.epochs, 'epoch')}.",
     ("Another floating-point path changes every run's last digits" if f.float_same_bits == 0 else
      f"Another floating-point path changes the last digits of {len(f.float_moves) - f.float_same_bits} of "
@@ -231,7 +231,8 @@ bullets(f"A {sh.describe(cfg.hidden)} network with {sum(counts.values()):,} weig
 # * `EPOCHS = 30`: does accuracy keep rising, or has the small network hit its capacity?
 # * `HIDDEN = (32, 16)`: how much does a wider network gain? (Notebook 06 asks this in earnest.)
 # * `OPTIMIZER = "sgd"`: the same epochs with plain SGD and momentum.
-# * From a shell, with other parameters and without touching this file:
+# * From a shell in the repository's root, with other parameters and without touching this file (its
+#   figures go under `build/figures/`, leaving `figures/` as committed):
 #   `.venv/bin/papermill notebooks/01_train_baseline.ipynb /tmp/out.ipynb -p EPOCHS 3 -y "SEEDS: [0, 1]"`
 #
 # <!-- next -->

@@ -2,11 +2,12 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,sources//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.format_version,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -43,7 +44,8 @@ import sparse_helpers as sh
 from sparse_helpers.analysis import plots, weights
 from sparse_helpers.analysis.prose import bullets, say, table, when
 
-cfg, data, baseline, story = sh.setup(sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED))
+cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED)
+cfg, data, baseline, story = sh.setup(cfg, notebook="02_weight_statistics")
 f = weights.weight_findings(baseline, story)
 trained, theta0, seed = baseline.runs[story].state, baseline.theta0[story], cfg.seeds[story]
 
@@ -55,8 +57,7 @@ trained, theta0, seed = baseline.runs[story].state, baseline.theta0[story], cfg.
 # %%
 print(weights.format_stats(f.story))
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("weights counted:", f.story["count"], "=", " + ".join(map(str, sh.weight_counts(trained).values())))
 
 # %% [markdown]
@@ -67,11 +68,11 @@ print("weights counted:", f.story["count"], "=", " + ".join(map(str, sh.weight_c
 # %%
 table(f.versus_post)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 small, tenth = 100 * f.per_seed["|w|<0.05"], 100 * f.per_seed["|w|<0.1"]
 say(f"For the story seed, **{100 * f.story['|w|<0.05']:.0f}%** of the weights are below 0.05 in magnitude "
-    f"and **{100 * f.story['|w|<0.1']:.0f}%** below 0.1 (over all seeds {small.min():.0f}-{small.max():.0f}% "
-    f"and {tenth.min():.0f}-{tenth.max():.0f}%); the post reports 29% and 54% and calls the first "
+    f"and **{100 * f.story['|w|<0.1']:.0f}%** below 0.1 (over all seeds {sh.prose.span(small.min(), small.max(), '{:.0f}', '-')}% "
+    f"and {sh.prose.span(tenth.min(), tenth.max(), '{:.0f}', '-')}%); the post reports 29% and 54% and calls the first "
     "\"almost a third\".",
     when(f.post_outside, f"The post's run lies outside the range of all {len(f.per_seed)} of our seeds "
          f"for {', '.join(f.post_outside)}: a similar shape, a tall narrow peak around zero, but its "
@@ -93,7 +94,7 @@ plots.save(plots.weight_histogram(sh.all_weights(trained).numpy(),
 # %%
 table(f.layers, counts=["count"])
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 first, *rest = f.layers.index[1:]
 say(f"The first layer ({first}) has a standard deviation of {f.layers.loc[first, 'std']:.2f}; "
     + " and ".join(f"the {name} layer's is {f.layers.loc[name, 'std']:.2f}" for name in rest) + ".",
@@ -113,7 +114,7 @@ say(f"The first layer ({first}) has a standard deviation of {f.layers.loc[first,
 print(f"first-layer initial weights lie within ±1/√{sh.model.N_INPUTS} = ±{sh.model.N_INPUTS ** -0.5:.4f}")
 table(f.before_after)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 say(f"For every seed the share of weights below 0.05 falls by {f.small_drop.min():.0f} to "
     f"{f.small_drop.max():.0f} points during training, and the standard deviation grows "
     f"{f.spread.min():.1f}- to {f.spread.max():.1f}-fold.",
@@ -163,7 +164,7 @@ plots.save(plots.first_layer_images(trained, title=f"Seed {seed}: each first-lay
 border = weights.border_facts(sh.raw_arrays().train_images, width=3)
 weights.border_table(border)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 black = data.train_x.min().item()  # a pixel value of 0 after standardisation
 say(f"Only {100 * border['share of border values that are 0']:.0f}% of the border's pixel values are exactly 0,",
     f"**{border['images with an all-black border'] or 'none'} of the {border['images']:,} training "
@@ -183,13 +184,13 @@ claims = sh.check(cfg, f.claims)
 # %% [markdown]
 # ## Summary
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 post_tenth = 100 * weights.POST["|w|<0.1"]
-bullets(f"{tenth.min():.0f}-{tenth.max():.0f}% of the trained weights are below 0.1 over our seeds (the post: "
+bullets(f"{sh.prose.span(tenth.min(), tenth.max(), '{:.0f}', '-')}% of the trained weights are below 0.1 over our seeds (the post: "
     f"{post_tenth:.0f}%" + when(not tenth.min() <= post_tenth <= tenth.max(), ", just outside that range") + "); "
     "almost all of them sit in the first layer, whose weights are much smaller than the others'.",
     f"Before training even more of them were small: the share below 0.05 falls by "
-    f"{f.small_drop.min():.0f}-{f.small_drop.max():.0f} points. The small trained weights are not "
+    f"{sh.prose.span(f.small_drop.min(), f.small_drop.max(), '{:.0f}', '-')} points. The small trained weights are not "
     "a sign that training weakened connections; in the first layer every weight started small, and "
     "training grew most of them"
     + when(abs(f.first_rank.mean) < 0.1, f". Which ones end small has almost nothing to do with their "

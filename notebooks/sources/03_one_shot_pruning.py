@@ -2,11 +2,12 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,sources//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.format_version,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -51,7 +52,8 @@ from sparse_helpers.analysis import plots, pruning
 from sparse_helpers.analysis.prose import bullets, say, table, when
 from sparse_helpers.analysis.widgets import SparsityExplorer
 
-cfg, data, baseline, story = sh.setup(sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED))
+cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED)
+cfg, data, baseline, story = sh.setup(cfg, notebook="03_one_shot_pruning")
 f = pruning.pruning_findings(baseline, data)
 seed = cfg.seeds[story]
 
@@ -65,8 +67,7 @@ seed = cfg.seeds[story]
 # %%
 print(pruning.format_sweep(f.coarse[story]))
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 assert all(t["kept"].tolist() == f.kept_counts for t in f.coarse)  # the counts don't depend on the seed
 print("weights kept at each 10% step:", f.kept_counts)
 
@@ -76,7 +77,7 @@ print("weights kept at each 10% step:", f.kept_counts)
 # %%
 table(f.summary, percent=["accuracy % mean", "min", "max", "the post"], counts=["kept"], decimals=2)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 say(f"Cutting the smallest 10% moves accuracy by at most {np.abs(f.drop_10).max():.2f} points for any seed;",
     f"cutting 30% costs {f.drop_30.mean():.2f} points on average (at most {f.drop_30.max():.2f}).",
     f"The post lost {pruning.POST_ACC[0] - pruning.POST_ACC[3]:.2f} points at 30%.")
@@ -93,7 +94,7 @@ plots.save(plots.accuracy_vs_sparsity(f.fine, f.coarse, post=pruning.POST_ACC,
                                       title=f"Pruning without retraining costs under a point up to "
                                             f"{100 * f.flat_until:.0f}% sparsity, then falls"), "accuracy_vs_sparsity.png")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 say(f"Averaged over seeds, the network keeps its accuracy within one point until **{100 * f.flat_until:.0f}%** of "
     f"its weights are gone, with no retraining at all; beyond that it falls steadily, to "
     f"{f.fine_acc[:, 90].mean():.0f}% at 90% sparsity.",
@@ -133,7 +134,7 @@ plots.save(plots.accuracy_vs_sparsity(f.fine, f.coarse, curves={"layer-wise prun
                                       title="Pruning each layer by the same share fails far earlier than global pruning"),
            "global_vs_layerwise.png")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 v = f.versus_layerwise
 say(f"At 50% sparsity global pruning is ahead of layer-wise pruning by {v.interval.text()};",
     f"the smallest lead of any seed is {v.differences.min():.1f} points." if len(v.differences) else "")
@@ -144,7 +145,7 @@ say(f"At 50% sparsity global pruning is ahead of layer-wise pruning by {v.interv
 # Move the slider to set the sparsity. Each move prunes the story seed's trained network globally by
 # magnitude and evaluates it on the full test set. On the left, each input pixel is coloured by how
 # many of the first layer's neurons it still reaches. (On GitHub or in a static export you see the
-# default setting only; open the notebook in JupyterLab to move the slider.)
+# default setting only; in JupyterLab, run the cell below to move the slider.)
 
 # %%
 SparsityExplorer(baseline.runs[story].state, data, sparsity=0.5)
@@ -158,7 +159,7 @@ SparsityExplorer(baseline.runs[story].state, data, sparsity=0.5)
 # %%
 table(f.border.rename_axis("seed"), decimals=3)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 m = f.border_magnitude
 ahead = [s for s, t in f.border_links.items() if t.interval.low > 0]
 behind = [s for s, t in f.border_links.items() if t.interval.high < 0]
@@ -181,8 +182,7 @@ say(f"Over {sh.prose.count(m.interval.n, 'seed')}, a border pixel's links are la
 # weight is masked still runs: with no path from the pixels, only the last layer's biases decide, so it
 # predicts one class for every image and gets 10% right.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 try:
     sh.prune.global_masks(baseline.runs[story].state, 1.0)
 except ValueError as err:
@@ -201,7 +201,7 @@ claims = sh.check(cfg, f.claims)
 # %% [markdown]
 # ## Summary
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 post = sh.prose
 bullets(f"Without retraining, the trained network keeps its accuracy within a point until about "
     f"{100 * f.flat_until:.0f}% of its weights are gone. At the post's 30% it costs {f.drop_30.mean():.2f} points on "

@@ -2,11 +2,12 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,sources//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.format_version,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -85,7 +86,7 @@ cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED
                 output_rate=OUTPUT_RATE, schedule=SCHEDULE, rounds=ROUNDS, threshold=THRESHOLD,
                 reinits=REINITS, control_epochs=CONTROL_EPOCHS, explorer_rates=EXPLORER_RATES)
 reuse = False if RECOMPUTE else None
-cfg, data, baseline, story = sh.setup(cfg, reuse=reuse)
+cfg, data, baseline, story = sh.setup(cfg, reuse=reuse, notebook="04_lottery_tickets")
 main = main_arm(cfg)
 
 # %% [markdown]
@@ -114,11 +115,10 @@ tickets, _ = A.pick_tickets(lot)
 runs = TicketExperiment(lottery, A.long_run_targets(tickets, cfg)).result(reuse=reuse)
 f = A.lottery_findings(lot, runs.runs, data)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"weights kept by IMP in rounds 0-{min(11, cfg.rounds)}:", f.kept_by_round[:12])
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 post = sh.prose
 say(f"With the post's percentile rule, eleven rounds of 20% leave exactly **{post.POST_TICKET} weights "
     f"({100 * (1 - post.POST_TICKET / post.POST_WEIGHTS):.1f}% sparse)**: the size of the post's winning "
@@ -153,13 +153,16 @@ table(f.summary, percent=f.summary.columns, decimals=1)
 # %%
 table(f.ticket_view, percent=["sparsity %", "validation %", "test %"], counts=["round", "kept"])
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 t = f.tickets.dropna(subset=["round"])
 by_rule = {r: g for r, g in t.groupby("rule")}
 def span(rule):
     g = by_rule.get(rule)
-    return "none" if g is None else (f"{100 * g.sparsity.min():.1f}% to {100 * g.sparsity.max():.1f}% sparse "
-                                     f"(median {100 * g.sparsity.median():.1f}%)")
+    if g is None:
+        return "none"
+    low, high = 100 * g.sparsity.min(), 100 * g.sparsity.max()
+    spread = sh.prose.span(low, high, "{:.1f}%")
+    return f"{spread} sparse" + when(spread != f"{low:.1f}%", f" (median {100 * g.sparsity.median():.1f}%)")
 say(f"By the post's rule the tickets are {span('post')}; by the sparsest-passing rule {span('sparsest')}"
     + when(f.rules_differ, f" (a different round for {sh.prose.count(f.rules_differ, 'seed')})",
            " (the same round for every seed)") + ".",
@@ -218,7 +221,7 @@ plots.save(plots.remaining_plot(plots.arm_curves(f.curves, [main, "re-init", "ra
 # %%
 table(lead, decimals=2)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 def lead_of(arm):
     g = f.gaps.get(arm)
     if g is None:
@@ -259,7 +262,7 @@ table(f.collapse_totals, counts=f.collapse_totals.columns)
 # %%
 table(f.collapses.rename_axis(index="arm", columns="round")) if len(f.collapses) else "No network collapsed."
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 totals = f.collapse_totals
 gone, open_ = int(totals.collapsed.sum()), int(totals["with no dead unit in the mask"].sum())
 say(f"Chance on the validation split is {100 * f.chance:.1f}%.",
@@ -281,7 +284,7 @@ say(f"Chance on the validation split is {100 * f.chance:.1f}%.",
 # 51% to 21% of the weights remaining (rounds 3-7 at 20% a round); the 95% t-interval over seeds must
 # lie above zero.
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 v = f.versus_dense
 say(f"IMP minus the dense network over those rounds: {v.interval.text()}, per seed from "
     f"{np.min(v.differences):.2f} to {np.max(v.differences):.2f} points." if len(v.differences) else
@@ -302,16 +305,9 @@ say(f"IMP minus the dense network over those rounds: {v.interval.text()}, per se
 
 # %%
 e = f.early
-steps = A.per_seed(lot, "early_step")
-plots.save(plots.remaining_plot(plots.arm_curves(steps, [main, "re-init", "random mask"]),
-                                "early-stop iteration (minibatch steps)", percent_y=False,
-                                ylim=(0, e.total_steps * 1.08), ceiling=(e.total_steps, f"end of training ({e.total_steps:,} steps)"),
-                                title=when(e.median_late >= 0.8 * e.total_steps,
-                                           f"The lowest validation loss comes late: median at {100 * e.median_late / e.total_steps:.0f}% of training",
-                                           f"The median early stop comes at {100 * e.median_late / e.total_steps:.0f}% of training")),
-           "early_stop_iteration.png")
+plots.save(A.early_stop_figure(f, lot, main), "early_stop_iteration.png")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 d = e.imp_earlier
 say(f"Validation loss is checked every {e.resolution} steps ({cfg.checks_per_epoch} times an epoch), so an "
     f"early stop is only known to within {e.resolution} steps. Down to 21% of the weights the median "
@@ -337,16 +333,9 @@ say(f"Validation loss is checked every {e.resolution} steps ({cfg.checks_per_epo
 # %%
 other = [a for a in f.curves if a.startswith("IMP") and a != main]
 schedule_gap = f.gaps[other[0]].test if other else None
-plots.save(plots.remaining_plot(plots.arm_curves(f.curves, [main, *other]), "test accuracy at early stop",
-                                ylim=(0, 90),
-                                title=f"In a {sh.describe(cfg.hidden)} network, {main.split()[1].replace('layerwise', 'layer-wise')} IMP "
-                                      f"{'leads' if schedule_gap.interval.mean > 0 else 'trails'} "
-                                      f"{other[0].split()[1].replace('layerwise', 'layer-wise')} IMP by {abs(schedule_gap.interval.mean):.0f} points "
-                                      "across the window"
-                                      if schedule_gap is not None and len(schedule_gap.differences) else "IMP under both schedules"),
-           "imp_schedules.png")
+plots.save(A.schedules_figure(f, main, sh.describe(cfg.hidden)), "imp_schedules.png")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 smallest, size = min(sh.weight_counts(baseline.theta0[0]).items(), key=lambda kv: kv[1])
 gone = f.dead_layerwise[f.dead_layerwise >= sum(cfg.hidden) - 2]
 say("The paper's layer-wise rates were made for wide layers (300 and 100 units).",
@@ -385,7 +374,7 @@ for lr in f.long:
                                      "collapsed": [lr.collapsed[a] for a in lr.final.index]})
                   .rename_axis(f"{lr.target}: final test %"), percent=["mean", "median", "min", "max"]))
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 def long_sentence(lr):
     r, c = lr.ticket_vs_reinit, lr.ticket_vs_reinit_clean
     reached = lr.reached.get("re-init", (0, 0))
@@ -400,7 +389,7 @@ say(*[long_sentence(lr) for lr in f.long],
          "tickets some do, which is why a pooled statement would mix sizes.") if f.long else
     "No seed had a ticket to train longer.")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 lr = f.long[0] if f.long else None
 say(f"Learning speed, away from the {cfg.epochs}-epoch ceiling: at {lr.target} the lowest validation loss comes at "
     "epoch " + ", ".join(f"{m:.0f} ({A.label(a)})" for a, m in lr.min_loss_epoch["median epoch"].items())
@@ -426,8 +415,7 @@ claims = sh.check(cfg, f.claims)
 # survive can be done in C(n, k) ways. Python's integers have no size limit, so we compute that number
 # exactly and count its digits instead of estimating it.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 N = sum(sh.weight_counts(baseline.theta0[0]).values())
 exact = comb.comb_exact(N, 544)
 head, tail = comb.head_and_tail(exact)
@@ -442,8 +430,7 @@ print(f"it begins {head}... and ends ...{tail}")
 # the post survives easily (10^804 is absurdly large), but the figure should be right. Its other big
 # numbers:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 c_1000_100 = comb.comb_exact(1000, 100)
 rows = [
     (f"C({N}, 544)", "10^1089", f"10^{comb.log10_exact(exact):.1f}"),
@@ -466,8 +453,7 @@ for quantity, said, computed in rows:
 # several **independent spins** (chance 1 − (36/37)ᵏ of at least one win). Both, exactly, with
 # fractions:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for balls, said in [(1, "1 in 37"), (2, "2 in 37, about 5%"), (25, "almost 50/50")]:
     print(f"{balls:>2} {'ball ' if balls == 1 else 'balls'}: post says {said:<18} | one spin: {100 * float(comb.p_hit_distinct(balls)):5.2f}%"
           f" | {balls} independent {'spin: ' if balls == 1 else 'spins:'} {100 * float(comb.p_hit_any(balls)):5.2f}%")
@@ -475,7 +461,7 @@ for spins, said in [(100, "about 6% of never winning"), (1000, "about 1 in a tri
     lose = comb.p_never(spins)
     print(f"{spins:>4} spins: post says {said:<38} | exact: {100 * float(lose):.3g}% = 1 in {comb.one_in(lose):,}")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 say(f"Read as independent spins, every figure the post gives checks out: two spins win "
     f"{100 * float(comb.p_hit_any(2)):.1f}% of the time (\"about 5%\"), 25 spins {100 * float(comb.p_hit_any(25)):.1f}% "
     f"(\"almost 50/50\"), and a thousand losing spins in a row happen once in about "
@@ -500,7 +486,7 @@ ImpExplorer(lot, baseline.theta0[story], data)
 # %% [markdown]
 # ## Summary
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 rg = f.gaps.get("re-init")
 bullets(f"Every seed ran all {cfg.rounds} rounds with every control. Chosen on validation, the tickets are "
         f"{span('post')} by the post's rule, and {span('paper')} by the paper's criterion of matching the "
@@ -526,7 +512,9 @@ bullets(f"Every seed ran all {cfg.rounds} rounds with every control. Chosen on v
 # * `REINITS = 4`: more re-initialisations per round narrow the control's band.
 # * Add an arm: register an `Arm` in `sparse_helpers/experiments/arms.py` (see `docs/architecture.md`);
 #   this notebook trains, tables and draws it with no other edit.
-# * `papermill notebooks/04_lottery_tickets.ipynb /tmp/04.ipynb -p PRUNE_RATE 0.3 -y "SEEDS: [0, 1]"`
+# * From a shell in the repository's root, without touching this file (it trains what is not stored,
+#   and writes its figures under `build/figures/`, leaving `figures/` as committed):
+#   `.venv/bin/papermill notebooks/04_lottery_tickets.ipynb /tmp/04.ipynb -p PRUNE_RATE 0.3 -y "SEEDS: [0, 1]"`
 #
 # <!-- next -->
 # **Next:** [05 · How rare is a winning ticket?](05_winning_odds.ipynb)

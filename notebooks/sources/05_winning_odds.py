@@ -2,11 +2,12 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,sources//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.format_version,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -69,7 +70,8 @@ from sparse_helpers.experiments.odds import WAYS, OddsExperiment
 cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED, rounds=ROUNDS,
                 reinits=REINITS, explorer_rates=EXPLORER_RATES, threshold=THRESHOLD)
 reuse = False if RECOMPUTE else None
-cfg, data, baseline, story = sh.setup(cfg, reuse=reuse)
+cfg, data, baseline, story = sh.setup(cfg, reuse=reuse, notebook="05_winning_odds", LEVELS=LEVELS,
+                                      MASKS_PER_LEVEL=MASKS_PER_LEVEL)
 lottery = LotteryExperiment(cfg, data)
 lot = lottery.result(reuse=reuse)  # notebook 04's IMP runs: stored when it ran with these settings
 levels = [r for r in LEVELS if r <= cfg.rounds]
@@ -89,8 +91,7 @@ f = A.odds_findings(odds, lot, data, n)
 print(f"{len(odds.table)} networks x {sh.prose.count(cfg.epochs, 'epoch')}, trained at {odds.speed:.0f} model-epochs per second "
       f"({odds.seconds:.0f} s) when this ran")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"{len(levels)} levels x {len(WAYS)} ways x {MASKS_PER_LEVEL} masks = {len(levels) * len(WAYS) * MASKS_PER_LEVEL} networks")
 print(f.plan[["kept", "sparsity %"]].astype({"kept": int}).round(1).to_string())
 
@@ -120,7 +121,7 @@ shown = f.rates.assign(sparsity=100 * (1 - f.rates.remaining), rate=100 * f.rate
 table(shown[["round", "way", "sparsity", "wins", "n", "rate", "low", "high", "seed low", "seed high"]].set_index(["round", "way"]),
       percent=["sparsity", "rate", "low", "high", "seed low", "seed high"], counts=["wins", "n"], decimals=0)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 first, later = levels[0], levels[1:]
 rate = lambda way, r: f.wide.loc[r, way]  # noqa: E731
 spars = lambda r: f.plan.loc[r, "sparsity %"]  # noqa: E731
@@ -149,8 +150,9 @@ table(f.quantiles, counts=["count"], digits=1)
 table(f.near_misses.rename_axis(index="round", columns="near misses"), counts=f.near_misses.columns)
 
 # %% [markdown]
-# The slider moves through the levels and draws every mask's accuracy there, by way of drawing, with
-# IMP's own masks and the threshold. (A static view shows the first level only.)
+# The slider picks a level. The figure shows the validation accuracy of every mask trained there, one
+# row for each way the masks were drawn, beside IMP's own masks and the threshold. (A static view
+# shows the first level only.)
 
 # %%
 OddsExplorer(odds.table, A.imp_at(lot, levels), cfg.threshold)
@@ -167,7 +169,7 @@ gaps = pd.DataFrame({f"{spars(r):.1f}%": {"mean": g.interval.mean, "95% low": g.
                                           "seeds": g.interval.n} for r, g in f.own_gaps.items()}).T
 table(gaps.rename_axis("sparsity"), counts=["seeds"], digits=1)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 ahead = [r for r, g in f.own_gaps.items() if g.interval.low > 0]
 say(f"IMP's own masks beat random masks with the same layer counts, for the seeds as a whole, at "
     + ("every level tested" if len(ahead) == len(f.own_gaps) else
@@ -187,7 +189,7 @@ say(f"IMP's own masks beat random masks with the same layer counts, for the seed
 # %%
 table(f.lottery, counts=["k (weights kept)"], digits=1)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 u = f.rates[f.rates.way == WAYS[2]].iloc[0]
 say(f"At {100 * (1 - u.remaining):.0f}% sparsity a uniformly random subnetwork wins {int(u.wins) or 'none'} of "
     f"{int(u.n)} draws: one draw's odds are {100 * u.low:.0f}% to {100 * u.high:.0f}%, against the wheel's "
@@ -210,7 +212,7 @@ say(f"At {100 * (1 - u.remaining):.0f}% sparsity a uniformly random subnetwork w
 # two questions: does it matter how the weights are spread over the layers, and does it matter which
 # weights survive within a layer?
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 mid = [r for r in levels if rate(WAYS[0], r) >= 0.5]
 high = [r for r in levels if rate(WAYS[0], r) == 0 and rate(A.OWN, r) > 0]
 spread_rate = lambda r: max(rate(WAYS[1], r), rate(WAYS[2], r))  # noqa: E731
@@ -243,7 +245,7 @@ table(pd.DataFrame({"a unit dead by its mask": f.dead_share, "a unit silent afte
 table(f.dead_first_level.rename(index={True: "with a dead or silent unit", False: "without"}).rename_axis(
     f"even and uniform masks at {spars(first):.0f}%"), counts=["wins", "masks"])
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 d = f.dead_first_level
 with_, without = d.loc[True], d.loc[False]
 say(f"At {spars(first):.0f}% sparsity, the only level where even and uniform masks both win and lose, masks "
@@ -279,7 +281,7 @@ cost = pd.DataFrame({"bytes": [inference.size_in_bytes(dense), inference.size_in
 print(f"seed {cfg.seeds[story]}, round {r_csr}: {sh.prune.kept(masks)} of {n} weights; the same predictions either way: {same}")
 table(cost, counts=["bytes"], decimals=2)
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 b_dense, b_sparse = cost.bytes
 say(f"Stored as CSR, the network takes {b_sparse:,} bytes instead of {b_dense:,} "
     + (f"({b_dense / b_sparse:.1f}x smaller)" if b_sparse < b_dense else "(larger: too few weights were pruned to pay for the indices)")
@@ -300,14 +302,14 @@ claims = sh.check(cfg, f.claims)
 # %% [markdown]
 # ## Summary
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 bullets(f"At {spars(first):.0f}% sparsity {100 * rate(WAYS[2], first):.0f}% of uniformly random subnetworks win, and "
         f"{100 * rate(WAYS[0], first):.0f}% of those with IMP's layer counts"
         + when(rate(WAYS[2], first) >= 0.2, ": the odds are not astronomical.", "."),
         when(later and spread_later.rate.max() <= 0.2 and rate(WAYS[0], first) > 0.5,
              "Beyond that, even and uniform masks stop winning; masks with IMP's layer counts last longer"
-             + (f", and from {spars(high[0]):.1f}% to {spars(high[-1]):.1f}% sparsity only IMP's own masks win"
-                if high else "") + "."),
+             + (f", and {sh.prose.between(spars(high[0]), spars(high[-1]), '{:.1f}%', ('from', 'to'))} sparsity "
+                "only IMP's own masks win" if high else "") + "."),
         f"{MASKS_PER_LEVEL} draws per level and way resolve odds down to about 1 in {1 / f.resolvable:.0f}, nowhere "
         "near the post's 10^-hundreds; the draws say where winning is common, not how rare it becomes.",
         when(with_.masks and without.masks and with_.wins / with_.masks >= without.wins / without.masks,

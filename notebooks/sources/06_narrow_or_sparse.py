@@ -2,11 +2,12 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,sources//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.format_version,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -71,7 +72,9 @@ from sparse_helpers.experiments.widths import SIZE_WAYS, SizesExperiment, WidthE
 cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED, rounds=ROUNDS,
                 reinits=REINITS, explorer_rates=EXPLORER_RATES, threshold=THRESHOLD)
 reuse = False if RECOMPUTE else None
-cfg, data, baseline, story = sh.setup(cfg, reuse=reuse)
+cfg, data, baseline, story = sh.setup(cfg, reuse=reuse, notebook="06_narrow_or_sparse", LEVELS=LEVELS,
+                                      MASKS_PER_LEVEL=MASKS_PER_LEVEL, WIDTHS=WIDTHS,
+                                      SEEDS_PER_WIDTH=SEEDS_PER_WIDTH, DRAWS=DRAWS)
 ref = sh.describe(cfg.hidden)
 if cfg.hidden != DEFAULTS.hidden:
     print(f"Note: HIDDEN={list(cfg.hidden)} is not the post's (8, 4): every width below keeps the shape of "
@@ -112,8 +115,7 @@ timing = runs.timing.set_index("width")
 timing["model-epochs per second"] = timing.networks * cfg.epochs / timing.seconds
 table(timing, counts=["networks"], decimals=1)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for width, r in w.iterrows():
     print(f"width {width:>2}: {sh.describe(hidden_for(width, cfg.hidden)):<14} {r.weights:>6,} weights | "
           f"2^n = 10^{r['log10 2^n']:.0f} subnetworks, C(n, {round(r.weights * POST_TICKET / POST_WEIGHTS)}) = "
@@ -148,7 +150,7 @@ shown = w[["hidden", "weights"]].assign(**{"failed (Wilson 95%)": rate("failed")
 shown = shown.join(w[["q10 %", "q25 %", "q50 %", "q75 %", "q90 %", "best %", "mean test %"]])
 table(shown, percent=[c for c in shown.columns if c.endswith(" %")], counts=["weights"])
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 one_unit = [int(x) for x in w.index if min(map(int, w.loc[x, "hidden"].split("-"))) == 1]
 gone = w[w.collapsed > 0]
 medians = ", ".join(f"{w.loc[x, 'q50 %']:.0f}%" for x in one_unit)
@@ -209,7 +211,7 @@ rows = [{"weights": f"{c.weights:,}", "dense network": w.loc[c.width, "hidden"],
 table(pd.DataFrame(rows).set_index("weights"), percent=[f"{k}, test %" for k in ("dense narrow", *SIZE_WAYS)]) \
     if rows else "No sizes compared."
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 def size_sentence(c):
     imp, dense, gap = c.means[SIZE_WAYS[0]], c.means["dense narrow"], c.versus_dense[SIZE_WAYS[0]]
     return (f"At {c.weights:,} weights, the dense {w.loc[c.width, 'hidden']} network reaches {dense:.1f}% test accuracy on "
@@ -226,7 +228,7 @@ say(size_sentence(first) if first else "No weight count could be compared at the
      + when(all(k >= n / 2 for (_, n), k in zip(layers[1:], kept_[1:])),
             ": the small layers stay largely whole, so the network keeps its width.", ".")) if kept_ else "")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 imp_win = bool(first) and first.versus_dense[SIZE_WAYS[0]].low > 0
 counts_win = bool(first) and first.versus_dense[SIZE_WAYS[1]].low > 0
 units = min(map(int, w.loc[first.width, "hidden"].split("-"))) if first else 0
@@ -271,7 +273,7 @@ shown["p that explains it"] = [("p ≥ 10^{:.0f}".format(lo) if hi == 0 else
 shown["restarts for 99% success"] = ["none suffice" if r == np.inf else str(int(r)) for r in lt["restarts for 99%"]]
 table(shown, percent=["failed %"], counts=["weights"])
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 x_min = lt[A.PREDICTION].min() if lot_p is not None else None
 need = lt["implied log10 p, high"]
 fit_low, fit_high = lt["implied log10 p, low"].max(), lt["implied log10 p, high"].min()  # the p every width allows
@@ -292,7 +294,7 @@ say((f"Notebook 05's uniformly random subnetworks won {int(lot_p.wins)} of {int(
      "No single p fits every width's failure rate, so independent tickets with fixed odds cannot describe "
      "these networks.") if all_fail else "")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 say("**Where the analogy holds.** Between starts, not between subnetworks. Two runs with different θ₀ and data "
     "orders are independent draws, so restarts multiply exactly like the post's spins"
     + (": at width " + ", ".join(f"{x} ({w.loc[x, 'failed %']:.0f}% of starts fail, {int(lt.loc[x, 'restarts for 99%'])} "
@@ -331,7 +333,7 @@ claims = sh.check(cfg, f.claims)
 # %% [markdown]
 # ## Summary
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 first = f.sizes[0] if f.sizes else None
 smaller = bool(all_fail) and narrow["failed low %"] > w.loc[f.reference, "failed high %"]
 bullets((f"A smaller dense network does fail more often: every run fails at width{'s' if len(all_fail) > 1 else ''} "

@@ -14,6 +14,7 @@ from ..computing.data import Dataset
 from ..computing.validate import as_fraction, expect
 from ..experiments.lottery import Lottery
 from ..experiments.arms import active_arms, imp_arm, main_arm
+from . import plots
 from .arm_styles import style_of
 from .claims import Claim
 from .stats import PairedTest, chance_level, collapsed, paired_test
@@ -390,3 +391,31 @@ def level_table(curves, shares=(0.21, 0.107, 0.055, 0.018)):
         cols[f"{100 * x[i]:.1f}% left, mean"] = {label(a): 100 * np.nanmean(ys[:, i]) for a, (_, ys) in curves.items()}
         cols[f"{100 * x[i]:.1f}% left, median"] = {label(a): 100 * np.nanmedian(ys[:, i]) for a, (_, ys) in curves.items()}
     return pd.DataFrame(cols)
+
+
+def early_stop_figure(f, lot, main):
+    """Notebook 04's figure of the early-stop iteration against the weights remaining, for IMP,
+    its re-initialisations and its random masks, titled by when the median stop comes."""
+    e = f.early
+    late = 100 * e.median_late / e.total_steps
+    title = (f"The lowest validation loss comes late: median at {late:.0f}% of training"
+             if e.median_late >= 0.8 * e.total_steps else f"The median early stop comes at {late:.0f}% of training")
+    curves = plots.arm_curves(per_seed(lot, "early_step"), [main, "re-init", "random mask"])
+    return plots.remaining_plot(curves, "early-stop iteration (minibatch steps)", percent_y=False,
+                                ylim=(0, e.total_steps * 1.08), title=title,
+                                ceiling=(e.total_steps, f"end of training ({e.total_steps:,} steps)"))
+
+
+def schedules_figure(f, main, network):
+    """Notebook 04's figure of IMP under both schedules (test accuracy at early stop), titled by
+    the main schedule's lead over the other across the window; network names the architecture."""
+    other = [a for a in f.curves if a.startswith("IMP") and a != main]
+    gap = f.gaps[other[0]].test if other else None
+    title = "IMP under both schedules"
+    if gap is not None and len(gap.differences):
+        name = lambda arm: arm.split()[1].replace("layerwise", "layer-wise")  # noqa: E731
+        verb = "leads" if gap.interval.mean > 0 else "trails"
+        title = (f"In a {network} network, {name(main)} IMP {verb} {name(other[0])} IMP by "
+                 f"{abs(gap.interval.mean):.0f} points across the window")
+    return plots.remaining_plot(plots.arm_curves(f.curves, [main, *other]), "test accuracy at early stop",
+                                ylim=(0, 90), title=title)

@@ -4,6 +4,7 @@ Figures are built on matplotlib.figure.Figure, not on pyplot's global state, so 
 callback can draw one while another is open. A notebook cell shows a figure by returning it.
 """
 import io
+import os
 
 import numpy as np
 import pandas as pd
@@ -11,12 +12,58 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 
+from ..computing import paths
+from ..computing.config import DEFAULTS, Config
 from ..computing.layout import weight_names
 from ..computing.model import IMAGE_SIDE
-from ..computing.paths import figures_dir
+from ..computing.paths import REPO_ROOT, figures_dir
 from .arm_styles import style_of
 
 BAND = "band: min-max over seeds"
+
+# The parameters a notebook has besides the Config's fields, at their committed values: with the
+# Config's defaults they are the committed settings, the only ones whose figures go to figures/.
+# tests/test_notebooks.py checks them against each notebook's parameters cell.
+NOTEBOOK_PARAMETERS = {
+    "05_winning_odds": {"LEVELS": [3, 5, 7, 9, 11, 13, 15, 16], "MASKS_PER_LEVEL": 25},
+    "06_narrow_or_sparse": {"LEVELS": [3, 5, 7, 9, 11, 13, 15, 16], "MASKS_PER_LEVEL": 25,
+                            "WIDTHS": [1, 2, 3, 4, 6, 8, 12, 16, 32], "SEEDS_PER_WIDTH": 64, "DRAWS": 2},
+}
+MACHINE_FIELDS = ("threads",)  # Config fields that say how this machine runs, not what a run is
+
+
+def changed_settings(notebook, cfg, **parameters):
+    """{PARAMETER: value} for each setting of this run that differs from the committed notebook's:
+    the Config's fields (as the parameters cell names them, EPOCHS for epochs) and the notebook's
+    own parameters, which must all be given (NOTEBOOK_PARAMETERS lists them)."""
+    if not isinstance(cfg, Config):
+        raise ValueError(f"cfg must be a Config, e.g. sh.Config(epochs=3); got {type(cfg).__name__}")
+    committed = NOTEBOOK_PARAMETERS.get(notebook, {})
+    if set(parameters) != set(committed):
+        raise ValueError(f"notebook {notebook!r} takes the parameters {sorted(committed) or 'none'} "
+                         f"besides its Config; got {sorted(parameters) or 'none'}")
+    ours, theirs = cfg.as_dict(), DEFAULTS.as_dict()
+    changed = {k.upper(): v for k, v in ours.items() if k not in MACHINE_FIELDS and v != theirs[k]}
+    for name, value in parameters.items():
+        value = list(value) if isinstance(value, (list, tuple)) else value
+        if value != committed[name]:
+            changed[name] = value
+    return changed
+
+
+def figures_for(notebook, cfg, **parameters):
+    """Declare the notebook run (its name, cfg and its own parameters) and return the folder its
+    figures go to: figures/ at the committed settings, else a folder of its own under
+    build/figures/, which it names here, once."""
+    changed = changed_settings(notebook, cfg, **parameters)
+    paths.set_run(notebook, changed)
+    folder = figures_dir()
+    if changed and "SPARSE_FIGURES_DIR" not in os.environ:
+        where = folder.relative_to(REPO_ROOT) if folder.is_relative_to(REPO_ROOT) else folder
+        settings = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        print(f"This run's settings differ from the committed ones ({settings}), so its figures go to "
+              f"{where}/; figures/ keeps the committed ones.")
+    return folder
 
 
 def use_style():

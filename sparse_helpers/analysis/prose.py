@@ -1,7 +1,9 @@
 """The notebooks' shared furniture: the post's numbers, the first cell's setup, computed prose."""
+import hashlib
 from typing import NamedTuple
 
 from IPython.display import Markdown
+from pandas.io.formats.style import Styler
 
 from ..computing.config import DEFAULTS, Config
 from ..computing.data import load_fashion_mnist
@@ -31,6 +33,20 @@ def bullets(*items):
 def when(condition, text, otherwise=""):
     """text where the data support it, else otherwise: prose that follows the numbers."""
     return text if condition else otherwise
+
+
+def span(low, high, fmt="{:.1f}", sep=" to "):
+    """'low to high' written with fmt, or the one value when both read the same (one seed, or
+    values that round alike), never 'from 80.9% to 80.9%'."""
+    a, b = fmt.format(low), fmt.format(high)
+    return a if a == b else f"{a}{sep}{b}"
+
+
+def between(low, high, fmt="{:.1f}", words=("between", "and")):
+    """'between low and high' written with fmt (or with other words, e.g. ("from", "to")), or
+    'at value' when both read the same."""
+    a, b = fmt.format(low), fmt.format(high)
+    return f"at {a}" if a == b else f"{words[0]} {a} {words[1]} {b}"
 
 
 def a_or_an(number):
@@ -64,12 +80,16 @@ def story_index(cfg):
     return 0
 
 
-def setup(cfg=DEFAULTS, reuse=None, progress=True):
+def setup(cfg=DEFAULTS, reuse=None, progress=True, notebook=None, **parameters):
     """Apply the plot style, load the data with cfg's split, and get cfg's dense baseline
-    (stored when valid, else trained)."""
+    (stored when valid, else trained). Given the notebook's name (and its parameters besides
+    cfg), also declare the run, so that figures at other settings keep out of figures/
+    (plots.figures_for)."""
     if not isinstance(cfg, Config):
         raise ValueError(f"setup needs a Config, e.g. sh.Config(seeds=[0, 1]); got {type(cfg).__name__}")
     plots.use_style()
+    if notebook is not None:
+        plots.figures_for(notebook, cfg, **parameters)
     data = load_fashion_mnist(val_size=cfg.val_size, split_seed=cfg.split_seed)
     baseline = trained_baseline(cfg, data, reuse=reuse, progress=progress)
     return Session(cfg, data, baseline, story_index(cfg))
@@ -81,5 +101,19 @@ def table(frame, percent=(), counts=(), decimals=1, index=True, digits=3):
     formats = {c: "{:,.0f}" for c in counts if c in frame.columns}
     formats.update({c: f"{{:.{decimals}f}}%" for c in percent if c in frame.columns})
     rest = {c: f"{{:.{digits}f}}" for c in frame.select_dtypes("floating").columns if c not in formats}
-    styler = frame.style.format({**rest, **formats}, na_rep="–")
+    styler = Table(frame, uuid=Table.uuid_of(frame, formats, index)).format({**rest, **formats}, na_rep="–")
     return styler if index else styler.hide(axis="index")
+
+
+class Table(Styler):
+    """A Styler that shows the same in every run: its HTML ids come from its contents (pandas
+    draws them at random), and its plain text is the table, not an address in memory."""
+
+    @staticmethod
+    def uuid_of(frame, formats, index):
+        """A short digest of what the table shows, for its HTML ids."""
+        text = f"{frame.to_csv()}|{sorted(formats.items())}|{index}|{list(frame.dtypes.astype(str))}"
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    def __repr__(self):
+        return self.data.to_string(index=not any(self.hide_index_))

@@ -11,6 +11,7 @@ from ..computing.model import all_weights
 from ..computing.validate import as_int, expect
 from ..experiments.baseline import Baseline
 from .claims import Claim
+from .prose import span
 from .stats import Interval, t_interval
 
 SMALL = (0.001, 0.01, 0.05, 0.1)
@@ -118,7 +119,7 @@ def weight_findings(baseline, story):
     claims = [
         Claim("training leaves far fewer weights below 0.05 than θ₀ had",
               "for every seed, the share of weights with |w| < 0.05 falls by more than 30 points",
-              bool((drop > 30).all()), f"drops of {drop.min():.0f} to {drop.max():.0f} points",
+              bool((drop > 30).all()), f"drops of {span(drop.min(), drop.max(), '{:.0f}')} points",
               needs=("hidden", "epochs")),
         Claim("a first-layer weight's final size follows its initial size",
               "the 95% t-interval of Spearman's rho between |θ₀| and |w| in the first layer lies above 0",

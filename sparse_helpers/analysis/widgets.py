@@ -6,7 +6,9 @@ pyplot's global state, so that a callback always renders the whole figure.
 """
 import base64
 import io
+import itertools
 import math
+import uuid
 
 import ipywidgets as W
 import torch
@@ -27,6 +29,17 @@ from . import plots
 # Layout has no opacity trait, so a busy figure is dimmed by a CSS class the box's own style defines.
 BUSY = "sparse-busy"
 BUSY_STYLE = f"<style>.{BUSY} {{ opacity: 0.35; }}</style>"
+
+
+_BOXES = itertools.count()  # explorers made in this kernel, for their boxes' model ids
+
+
+def box(explorer, children):
+    """The explorer's outer box, with a model id drawn from its class and a count of the explorers
+    made in this kernel, not at random: a notebook run afresh stores the same ids every time, and
+    a cell run again still gets a new one."""
+    name = f"{type(explorer).__name__}-{next(_BOXES)}"
+    return W.VBox(children, model_id=uuid.uuid5(uuid.NAMESPACE_URL, name).hex)
 
 
 def png_bytes(image, vmax, scale=8, cmap="magma"):
@@ -71,8 +84,8 @@ class Explorer:
     def static_html(self):
         """The current state as plain HTML: the note, the picture and the readout."""
         img = base64.b64encode(self.image.value).decode()
-        return (f"<p><i>Static view ({self.static_note()}): run the notebook in JupyterLab to "
-                f"move the sliders.</i></p><div style='display:flex;gap:1em;align-items:start'>"
+        return (f"<p><i>Static view ({self.static_note()}): run this cell in JupyterLab (or "
+                f"Jupyter Notebook) to move the sliders.</i></p><div style='display:flex;gap:1em;align-items:start'>"
                 f"<img width={self.image.layout.width or 224} src='data:image/png;base64,{img}'>"
                 f"{self.readout.value}</div>")
 
@@ -98,7 +111,7 @@ class SparsityExplorer(Explorer):
         self.image = W.Image(format="png", layout=W.Layout(width=side, height=side))
         caption = W.HTML(f"<small>input pixels still connected (0-{self.fan_out} of the "
                          f"first layer's neurons)</small>")
-        self.box = W.VBox([self.slider, W.HBox([W.VBox([self.image, caption]), self.readout])])
+        self.box = box(self, [self.slider, W.HBox([W.VBox([self.image, caption]), self.readout])])
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.update(sparsity)
 
@@ -162,8 +175,8 @@ class ImpExplorer(Explorer):
         self.threshold = slider(threshold, *self.THRESHOLD, "threshold", "420px", continuous=False)
         self.progress, self.readout = W.Output(), W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(width="620px"))
-        self.box = W.VBox([W.HTML(BUSY_STYLE), self.rate, self.threshold, self.progress, self.readout,
-                           self.image])
+        self.box = box(self, [W.HTML(BUSY_STYLE), self.rate, self.threshold, self.progress, self.readout,
+                              self.image])
         for s in (self.rate, self.threshold):
             s.observe(lambda change: self.update(), names="value")
         self.update()
@@ -258,7 +271,7 @@ class OddsExplorer(Explorer):
                                         continuous_update=True, layout=W.Layout(width="460px"))
         self.readout = W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(width="640px"))
-        self.box = W.VBox([self.slider, self.readout, self.image])
+        self.box = box(self, [self.slider, self.readout, self.image])
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.update(options[0][1])
 
@@ -300,7 +313,7 @@ class WidthExplorer(Explorer):
                                         continuous_update=False, readout=False, layout=W.Layout(width="560px"))
         self.readout = W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(width="620px"))
-        self.box = W.VBox([self.slider, self.readout, self.image])
+        self.box = box(self, [self.slider, self.readout, self.image])
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.update(options[0][1])
 

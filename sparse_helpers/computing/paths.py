@@ -1,4 +1,6 @@
 """Where the repository keeps its data, results and figures, and the variables that move them."""
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -24,9 +26,39 @@ def folder_from_env(name, default):
     return Path(value)
 
 
+# The notebook run in this process, as set_run declared it: its name and the settings in which it
+# differs from the committed notebook. Only a run that differs in none writes figures/.
+_RUN = {"notebook": None, "changed": {}}
+
+
+def set_run(notebook, changed):
+    """Declare that this process runs the notebook named notebook (e.g. "01_train_baseline") with
+    the settings in changed ({name: value}) differing from its committed ones; {} for none."""
+    if not isinstance(notebook, str) or not notebook.strip() or "/" in notebook:
+        raise ValueError(f"notebook must be a notebook's name, e.g. '01_train_baseline'; got {notebook!r}")
+    _RUN.update(notebook=notebook, changed=dict(changed))
+
+
+def run_changes():
+    """The declared run's settings that differ from the committed ones ({} when none or no run)."""
+    return dict(_RUN["changed"])
+
+
+def run_label():
+    """'<notebook>-<digest of the differing settings>', the declared run's own folder name."""
+    text = json.dumps(_RUN["changed"], sort_keys=True, default=str)
+    return f"{_RUN['notebook']}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
 def figures_dir():
-    """The folder figures are written to ($SPARSE_FIGURES_DIR overrides ./figures)."""
-    folder = folder_from_env("SPARSE_FIGURES_DIR", REPO_ROOT / "figures")
+    """The folder figures are written to: $SPARSE_FIGURES_DIR when it is set; else figures/ for a
+    run at the committed settings (or when no run was declared); else, for a run with other
+    settings, build/figures/<notebook>-<digest of those settings>/, so that it never overwrites
+    the committed figures."""
+    default = REPO_ROOT / "figures"
+    if _RUN["changed"]:
+        default = REPO_ROOT / "build" / "figures" / run_label()
+    folder = folder_from_env("SPARSE_FIGURES_DIR", default)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
