@@ -99,7 +99,7 @@ RANDOM_MASKS = {"lottery", "tickets", "odds", "sizes"}  # the random-mask arm, t
     ("computing/prune.py", "def input_pixel_map(", "def input_pixel_map(*_):\n    return 0\n\n\ndef _old_map(", set()),
     # arithmetic: the results that reach it
     ("computing/stack.py", "def step(self", "def step_(self", TRAINERS),
-    ("computing/prune.py", "def magnitude_threshold(", "def magnitude_threshold_(", {"lottery"}),  # IMP's
+    ("computing/prune.py", "def pruned_count(", "def pruned_count_(", {"lottery"}),  # IMP's count
     ("computing/prune.py", "def random_masks(", "def random_masks_(", RANDOM_MASKS),
     ("experiments/widths.py", "    def members(self, lot):\n", "    def members(self, lot):\n        lot = lot\n", {"sizes"}),
     ("experiments/arms.py", "def random_mask(inputs):\n", "def random_mask(inputs):\n    inputs = inputs\n",

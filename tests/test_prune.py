@@ -168,3 +168,35 @@ def test_a_state_that_is_not_an_mlp_is_refused_by_name(state, change, match, tin
 def test_a_zero_dimensional_rate_is_one_rate(state):
     masks = prune.layerwise_masks(state, np.array(0.5))
     assert int(masks["2.weight"].sum()) == 16
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: {k: torch.where(torch.rand_like(v) < 0.5, -0.05, 0.05) if k.endswith("weight") else v
+               for k, v in s.items()},                                   # two magnitudes only
+    lambda s: {k: (v * 100).round() / 100 for k, v in s.items()},        # rounded to two decimals
+    lambda s: {k: torch.full_like(v, 0.1) for k, v in s.items()},        # every weight the same
+])
+def test_tied_magnitudes_prune_exactly_the_count_asked_earlier_weights_kept(make):
+    state = make(sh.theta0(3))
+    n = sum(int((state[k] != 0).sum()) for k in state if k.endswith("weight"))  # zeros: already pruned
+    for fraction in (0.0, 0.2, 0.5, 0.9, 0.99):
+        pruned = math.ceil(fraction * (n - 1) - 1e-9)
+        masks = prune.global_masks(state, fraction)
+        assert prune.kept(masks) == n - pruned
+        masks = prune.layerwise_masks(state, fraction)
+        for name, m in masks.items():
+            size = int((state[name] != 0).sum())
+            assert int(m.sum()) == size - math.ceil(fraction * (size - 1) - 1e-9)
+    same = {k: torch.full_like(v, 0.1) for k, v in state.items()}
+    first = prune.global_masks(same, 0.5)
+    flat = torch.cat([m.flatten() for m in first.values()])
+    assert flat[: int(flat.sum())].all() and not flat[int(flat.sum()):].any()  # the earlier ones kept
+
+
+def test_without_ties_the_count_is_what_the_percentile_threshold_prunes():
+    state = sh.theta0(4)
+    for fraction in (0.1, 0.2, 0.37, 0.5, 0.8):
+        masks = prune.global_masks(state, fraction)
+        alive = torch.cat([state[k].flatten() for k in masks])
+        threshold = prune.magnitude_threshold(alive, fraction)
+        assert prune.kept(masks) == int((alive.abs() >= threshold).sum())

@@ -35,8 +35,8 @@ EDITS = [  # (what, file, old, new)
      "def input_pixel_map(", "def unused_helper():\n    return 1\n\n\ndef input_pixel_map("),
     ("change the arithmetic of the training step (Stack.step)", "computing/stack.py",
      "    def step(self", "    def step_renamed(self"),
-    ("change IMP's mask function (prune.magnitude_threshold)", "computing/prune.py",
-     "def magnitude_threshold(", "def magnitude_threshold_renamed("),
+    ("change IMP's mask function (prune.pruned_count)", "computing/prune.py",
+     "def pruned_count(", "def pruned_count_renamed("),
     ("change the random-mask arm's builder (arms.random_mask)", "experiments/arms.py",
      "def random_mask(inputs):\n", "def random_mask(inputs):\n    inputs = inputs\n"),
 ]

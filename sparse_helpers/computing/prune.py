@@ -2,8 +2,11 @@
 
 Every function that ranks weights treats them alike: NaN or infinite weights are refused, and a
 weight that is exactly zero counts as already pruned (it ranks below every other, and a fraction
-pruned is a fraction of the weights still alive).
+pruned is a fraction of the weights still alive). Every mask keeps exactly the count it
+promises: among equal magnitudes, the earlier weight (in layer order, then row-major) is kept.
 """
+import math
+
 import numpy as np
 import torch
 
@@ -23,17 +26,38 @@ def magnitude_threshold(values, fraction):
     return torch.quantile(values.abs().double(), fraction).item() if len(values) else 0.0
 
 
+def pruned_count(n, fraction):
+    """How many of n alive weights a fraction prunes: ceil(fraction * (n - 1)), the count that a
+    percentile threshold (linear interpolation, as in the post's table) prunes when no two
+    magnitudes tie. The 1e-9 absorbs float error in the product (0.2 * 5 = 1.0000000000000002)."""
+    return min(n, math.ceil(fraction * (n - 1) - 1e-9)) if n else 0
+
+
+def keep_largest(values, alive, k):
+    """A 0/1 vector keeping the k largest of values among the alive positions (earlier index first
+    among equals); the others, and every position not alive, 0."""
+    where = alive.nonzero().flatten()
+    keep = torch.zeros_like(values)
+    keep[where[largest(values[where], k) > 0]] = 1
+    return keep
+
+
 def global_masks(state, sparsity, masks=None):
     """Masks pruning the given fraction of the still-unmasked weights, smallest |w| across layers.
 
-    Weights with |w| below the sparsity-th percentile are pruned, as in the post's table;
-    weights already masked stay masked.
+    The count is pruned_count(alive, sparsity): what a percentile threshold prunes, as in the
+    post's table, and exactly that many even where magnitudes tie; weights already masked stay
+    masked.
     """
     sparsity = as_fraction(sparsity, "sparsity", example=0.3)
     masks = alive_masks(state, masks)
-    alive = torch.cat([state[n][masks[n] > 0].flatten() for n in weight_names(state)])
-    threshold = magnitude_threshold(alive, sparsity)
-    return {n: masks[n] * (state[n].abs() >= threshold) for n in weight_names(state)}
+    names = weight_names(state)
+    values = torch.cat([state[n].abs().flatten() for n in names])
+    alive = torch.cat([masks[n].flatten() > 0 for n in names])
+    n_alive = int(alive.sum())
+    keep = keep_largest(values, alive, n_alive - pruned_count(n_alive, sparsity))
+    parts = keep.split([state[n].numel() for n in names])
+    return {n: masks[n] * part.view_as(state[n]) for n, part in zip(names, parts)}
 
 
 def layerwise_masks(state, rates, masks=None):
@@ -48,8 +72,10 @@ def layerwise_masks(state, rates, masks=None):
     out = {}
     for n, rate in zip(names, rates):
         rate = as_fraction(rate, f"sparsity of {n}", example=0.3)
-        alive = state[n][masks[n] > 0].flatten()
-        out[n] = masks[n] * (state[n].abs() >= magnitude_threshold(alive, rate))
+        alive = masks[n].flatten() > 0
+        n_alive = int(alive.sum())
+        keep = keep_largest(state[n].abs().flatten(), alive, n_alive - pruned_count(n_alive, rate))
+        out[n] = masks[n] * keep.view_as(state[n])
     return out
 
 
