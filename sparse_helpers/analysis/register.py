@@ -153,13 +153,13 @@ ENTRIES = [
     Entry("04.faster-than-reinit",
           "per seed, the share of re-initialisations the ticket reaches the speed threshold (95% of the "
           "seed's dense validation accuracy) before, minus the share that reach it first (never reaching "
-          "it counts as slower than any epoch); the 95% t-interval over seeds of that score lies above 0",
+          "it counts as slower than any epoch); the exact one-sided sign test over seeds (tickets faster) gives p < 0.05",
           EXPLORATORY, "claims", ALL, "new: learning speed as time to a threshold, from the stored 40-epoch "
           "curves", (), True),
     Entry("04.faster-than-random-mask",
           "per seed, the share of random masks the ticket reaches the speed threshold (95% of the seed's "
           "dense validation accuracy) before, minus the share that reach it first (never reaching it "
-          "counts as slower than any epoch); the 95% t-interval over seeds of that score lies above 0",
+          "counts as slower than any epoch); the exact one-sided sign test over seeds (tickets faster) gives p < 0.05",
           EXPLORATORY, "claims", ALL, "new: learning speed as time to a threshold, from the stored 40-epoch "
           "curves", (), True),
     # notebook 05
