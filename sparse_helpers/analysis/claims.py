@@ -1,27 +1,60 @@
-"""What the series claims: each claim is a test with a rule stated before looking.
+"""What the series claims: each claim is a test with a written rule and a recorded provenance.
 
 A claim names its finding, the rule that decides it (a paired test or interval over seeds with
 a margin, a count, a bound), the evidence the rule was applied to, and whether the robustness
 run requires it. A required claim that fails stops the notebook; a reported one is printed as
 shown or not shown, so that a result n = 5 cannot settle is never worded as if it had.
+
+No rule here was written before any data: every one was written with the series' seeds 0-4 in
+view, and some were changed after other seed sets had been run. The register (`register.py`,
+docs/claims-register.md) records, for every claim id, when its rule last changed, which seed
+sets had been run by then, and which runs still confirm it; a claim shows that beside its verdict.
 """
+import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..computing.config import DEFAULTS
+from .register import REGISTER, TESTED
 
 
 @dataclass(frozen=True)
 class Claim:
     """One finding, the rule that decides it, the evidence and the verdict."""
     finding: str                  # what is claimed, in words
-    rule: str                     # the test, as it was stated before the data were seen
-    holds: bool                   # the test's verdict
+    rule: str                     # the test, as the register records it (see its provenance)
+    holds: bool                   # the test's verdict; nan or None: undecided (no number to decide on)
     evidence: str = ""            # the numbers the rule was applied to
     required: bool = True         # the robustness run requires it; False: reported either way
     needs: tuple = ()             # Config fields at whose defaults it was measured
     at_least: dict = field(default_factory=dict)  # {field: minimum} it needs, e.g. {"rounds": 12}
+    id: str = ""                  # its entry in the register ("" only for claims made in tests)
+    p: float = math.nan           # the p-value of its test, where it has one (two-sided)
+
+    def __post_init__(self):
+        object.__setattr__(self, "holds", decided(self.holds))
+        if self.id:
+            entry = REGISTER.get(self.id)
+            if entry is None:
+                raise ValueError(f"claim id {self.id!r} is not in the register (analysis/register.py)")
+            if entry.rule != self.rule:
+                raise ValueError(f"claim {self.id!r}: its rule differs from the register's; change the register "
+                                 f"entry (and its provenance) with it.\n  here:     {self.rule}\n  register: {entry.rule}")
+
+    @property
+    def undecided(self):
+        """Whether the rule had no number to decide on (a nan verdict)."""
+        return self.holds is None
+
+    @property
+    def provenance(self):
+        """Where the rule came from and what confirms it, from the register."""
+        entry = REGISTER.get(self.id)
+        if entry is None:
+            return "not in the register"
+        return f"{entry.provenance}, last changed in {entry.changed if entry.changed != 'claims' else 'this revision'}; {entry.status()}"
 
     def applies(self, cfg):
         """The settings (as 'field=value' strings) that put cfg outside what the claim was made for."""
@@ -34,7 +67,39 @@ class Claim:
         outside = self.applies(cfg)
         if outside:
             return f"not checked at these settings ({', '.join(outside)}; measured at the defaults only)"
+        if self.undecided:
+            return "undecided (no number to decide on)"
         return "holds" if self.holds else "not shown"
+
+
+def decided(holds):
+    """True or False for a verdict; None for one that is nan or None (so that it never 'holds')."""
+    if holds is None:
+        return None
+    if isinstance(holds, (float, np.floating)) and math.isnan(holds):
+        return None
+    return bool(holds)
+
+
+def holm(pvalues):
+    """Holm's step-down adjusted p-values, in the order given (nan ones stay nan, and are left out
+    of the family)."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    running = 0.0
+    for rank, i in enumerate(ok[np.argsort(p[ok], kind="stable")]):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+def series_bound(p):
+    """An upper bound on a claim's Holm-adjusted p across the series' tested claims: m x p, m the size of
+    the register's family. Holm's adjusted p is never larger than this (Bonferroni's), whatever the other
+    notebooks' p-values are; the exact Holm value needs every notebook's p-values at once."""
+    return min(1.0, len(TESTED) * p) if not math.isnan(p) else math.nan
 
 
 def check(cfg, claims):
@@ -45,9 +110,14 @@ def check(cfg, claims):
         verdict = c.verdict(cfg)
         kind = "" if c.required else " (reported, not required)"
         shown = c.evidence and not verdict.startswith("not checked")  # no numbers where it does not apply
-        lines.append(f"- {verdict}: {c.finding}{kind}" + (f" [{c.evidence}]" if shown else ""))
-        rows.append({"finding": c.finding, "rule": c.rule, "evidence": c.evidence,
-                     "verdict": verdict.split(" (")[0], "required": c.required})
+        p = ""
+        if shown and not math.isnan(c.p):
+            p = f"; p = {c.p:.2g}, Holm-adjusted across the series' {len(TESTED)} tested claims at most {series_bound(c.p):.2g}"
+        lines.append(f"- {verdict}: {c.finding}{kind}" + (f" [{c.evidence}{p}]" if shown else "")
+                     + (f"  \n  *`{c.id}`: {c.provenance}*" if c.id else ""))
+        rows.append({"id": c.id, "finding": c.finding, "rule": c.rule, "evidence": c.evidence,
+                     "verdict": verdict.split(" (")[0], "required": c.required, "p": c.p,
+                     "Holm bound": series_bound(c.p), "provenance": c.provenance})
     emit("\n".join(lines))
     failed = [c for c in claims if c.required and not c.applies(cfg) and not c.holds]
     if failed:

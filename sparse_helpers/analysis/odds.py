@@ -151,17 +151,17 @@ def odds_claims(f, levels):
         Claim(f"at {f.plan.loc[first, 'sparsity %']:.0f}% sparsity, most masks with IMP's layer counts win",
               "at the first level, the share of IMP-count masks reaching the threshold >= 75%",
               rate(WAYS[0], first) >= 0.75, f"{100 * rate(WAYS[0], first):.0f}%", needs=AT_DEFAULTS,
-              at_least=enough),
+              at_least=enough, id="05.first-level-most-win"),
         Claim("beyond the first level, even and uniform masks win at most 20% of their draws at any level",
               "max over later levels and those two ways of the win share <= 20%",
               not later or spread_later.rate.max() <= 0.2,
               f"at most {100 * spread_later.rate.max():.0f}%" if later else "no later level",
-              needs=AT_DEFAULTS, at_least=enough)]
+              needs=AT_DEFAULTS, at_least=enough, id="05.later-levels-rare")]
     if sparsest:
         wins = int(f.rates[f.rates["round"].isin(sparsest)].wins.sum())
         claims.append(Claim("at 90% sparsity and beyond, no random mask wins",
                             "wins of every random draw at levels >= 90% sparse == 0", wins == 0,
-                            f"{wins} wins", needs=AT_DEFAULTS, at_least=enough))
+                            f"{wins} wins", needs=AT_DEFAULTS, at_least=enough, id="05.none-win-90"))
         gaps = [f.own_gaps[r] for r in sparsest if r in f.own_gaps]
         if gaps:
             g = gaps[0]
@@ -169,5 +169,5 @@ def odds_claims(f, levels):
                                 "random masks with the same layer counts",
                                 "the 95% t-interval of own mask minus the seed's median random "
                                 "IMP-count mask lies above 0", g.interval.low > 0, g.interval.text(),
-                                False, AT_DEFAULTS, enough))
+                                False, AT_DEFAULTS, enough, id="05.own-mask-beats-random-90", p=g.t_p))
     return claims

@@ -177,3 +177,13 @@ def win_rates(table, threshold, by=("round", "way")):
         rows.append({**dict(zip(by, key)), "wins": wins, "n": n, "rate": wins / n,
                      "low": lo, "high": hi, "median val_acc": g.val_acc.median()})
     return pd.DataFrame(rows)
+
+
+def t_p(interval, value=0.0):
+    """The two-sided p-value of a one-sample t-test of the interval's mean against value (nan below n = 2)."""
+    if interval.n < 2 or not np.isfinite(interval.sd):
+        return math.nan
+    if interval.sd == 0:
+        return 0.0 if interval.mean != value else 1.0
+    t = (interval.mean - value) / (interval.sd / math.sqrt(interval.n))
+    return float(2 * sps.t.sf(abs(t), interval.n - 1))

@@ -47,11 +47,11 @@ def training_findings(baseline, float_path=None):
         Claim("all seeds but at most one finish at or above 80% test accuracy",
               "count of seeds below 80% test accuracy after the last epoch <= 1",
               int((finals < 80).sum()) <= 1, f"{int((finals < 80).sum())} of {len(finals)} below",
-              needs=AT_DEFAULTS),
+              needs=AT_DEFAULTS, id="01.most-seeds-reach-80"),
         Claim("the mean final test accuracy is within 2 points of the post's 83.35%",
               "the 95% t-interval of the mean over seeds lies inside 81.35%-85.35%",
               final.n >= 2 and 81.35 <= final.low and final.high <= 85.35, final.text("%", 2),
-              needs=AT_DEFAULTS),
+              needs=AT_DEFAULTS, id="01.mean-near-post"),
     ]
     return TrainingFindings(with_mean_sd(table), histories, final, float(finals.min()), float(finals.max()),
                             float(histories[:, 0].mean()),

@@ -157,6 +157,14 @@ def welch(a, b, confidence=CONFIDENCE):
     return Interval(len(a) + len(b), diff, float(ci.low), float(ci.high), math.nan)
 
 
+def welch_p(a, b):
+    """The two-sided p-value of Welch's test of a against b (nan below two values in either)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or len(b) < 2 or (a.std() == 0 and b.std() == 0):
+        return math.nan
+    return float(sps.ttest_ind(a, b, equal_var=False).pvalue)
+
+
 def interval_text(i, unit=" points"):
     """'12.3 points (95% interval 8.1 to 16.5)', or the difference alone without an interval."""
     if math.isnan(i.low):
@@ -171,10 +179,14 @@ class SizeComparison:
     weights: int
     means: dict               # 'dense, <hidden>' and each of SIZE_WAYS -> mean test %
     failed: dict              # the same keys -> (failed, networks) on the validation threshold
-    versus_dense: dict        # each of SIZE_WAYS -> its Interval minus the dense narrow network (Welch)
+    versus_dense: dict        # each of SIZE_WAYS -> its Interval minus the dense narrow network (Welch,
+                              # over per-seed means: a seed's draws share its data order, so they are
+                              # averaged before they are compared)
     imp_vs_counts: object     # PairedTest over seeds: IMP minus the seed's masks with its counts
     imp_vs_uniform: object    # PairedTest over seeds: IMP minus the seed's uniform masks
     rounds: tuple             # the IMP rounds the tickets came from (min, max over seeds)
+    versus_dense_p: dict = None  # each of SIZE_WAYS -> Welch's p against the dense narrow network
+    draws: dict = None           # each of SIZE_WAYS -> (networks, seeds)
 
 
 def per_seed_mean(rows):
@@ -190,9 +202,11 @@ def compare_size(width, weights, dense, sparse, threshold):
     failed = {k: (int((g.val_acc < threshold).sum()), len(g)) for k, g in groups.items()}
     rounds = ways[SIZE_WAYS[0]]["round"]
     return SizeComparison(int(width), int(weights), {k: 100 * g.test_acc.mean() for k, g in groups.items()},
-                          failed, {w: welch(100 * g.test_acc, 100 * dense.test_acc) for w, g in ways.items()},
+                          failed, {w: welch(per_seed_mean(g), 100 * dense.test_acc) for w, g in ways.items()},
                           paired_test(imp - counts.reindex(imp.index)), paired_test(imp - uniform.reindex(imp.index)),
-                          (int(rounds.min()), int(rounds.max())))
+                          (int(rounds.min()), int(rounds.max())),
+                          {w: welch_p(per_seed_mean(g), 100 * dense.test_acc) for w, g in ways.items()},
+                          {w: (len(g), int(g.seed.nunique())) for w, g in ways.items()})
 
 
 def size_comparisons(sizes, runs, threshold):
@@ -270,17 +284,20 @@ def width_claims(f, cfg):
         return []
     claims = [
         Claim(f"every run of the narrowest network ({network(narrow.hidden)}) fails", "failed runs at the narrowest width "
-              "== its runs", narrow.failed == narrow.runs, f"{narrow.failed} of {narrow.runs}", needs=AT_DEFAULTS),
+              "== its runs", narrow.failed == narrow.runs, f"{narrow.failed} of {narrow.runs}", needs=AT_DEFAULTS,
+              id="06.narrowest-always-fails"),
         Claim("the narrowest network fails by its capacity, not by bad luck: even its best run ends 20 points or more "
               "below the threshold", "the best validation accuracy of all its runs <= threshold - 20 points",
-              narrow["best %"] <= threshold - 20, f"best run {narrow['best %']:.1f}%", needs=AT_DEFAULTS),
+              narrow["best %"] <= threshold - 20, f"best run {narrow['best %']:.1f}%", needs=AT_DEFAULTS,
+              id="06.narrowest-by-capacity"),
         Claim(f"the series' own network ({network(ref.hidden)}) fails in at most one run in ten",
               "failed runs at the series' width <= 10% of its runs", ref["failed %"] <= 10,
-              f"{ref.failed} of {ref.runs}", needs=AT_DEFAULTS),
+              f"{ref.failed} of {ref.runs}", needs=AT_DEFAULTS, id="06.own-width-rarely-fails"),
         Claim("a smaller dense network fails more often: the narrowest fails more often than the series' own",
               "the Wilson 95% interval of the narrowest width's failure rate lies above the series' width's",
               narrow["failed low %"] > ref["failed high %"], f"{narrow['failed low %']:.0f}% to {narrow['failed high %']:.0f}% "
-              f"against {ref['failed low %']:.0f}% to {ref['failed high %']:.0f}%", needs=AT_DEFAULTS)]
+              f"against {ref['failed low %']:.0f}% to {ref['failed high %']:.0f}%", needs=AT_DEFAULTS,
+              id="06.smaller-fails-more")]
     return claims + lottery_claims(f) + size_claims(f)
 
 
@@ -292,7 +309,8 @@ def lottery_claims(f):
     claims = [Claim("for its failures to come from independent tickets of the post's share, the narrowest network's "
                     "tickets would each have to win less than once in 10^90",
                     "log10 of p = 1 - F^(1/N), F the Wilson 95% lower bound of its failure rate, <= -90",
-                    need <= -90, f"p <= 10^{need:.0f}", needs=AT_DEFAULTS)]
+                    need <= -90, f"p <= 10^{need:.0f}", needs=AT_DEFAULTS,
+                    id="06.independent-tickets-need")]
     if f.p_level is not None:
         x = lot[PREDICTION].min()
         claims.append(Claim("with notebook 05's odds, independent tickets predict failure below 10^-(10^100) at every "
@@ -301,7 +319,7 @@ def lottery_claims(f):
                             "a uniform random subnetwork won; the narrowest width's failure rate's Wilson lower bound > 50%",
                             x >= 100 and narrow["failed low %"] > 50,
                             f"prediction at most 10^-(10^{x:.0f}); measured {narrow.failed} of {narrow.runs} failed",
-                            needs=AT_DEFAULTS))
+                            needs=AT_DEFAULTS, id="06.independent-tickets-predict"))
     return claims
 
 
@@ -313,16 +331,22 @@ def size_claims(f):
     imp, counts = c.versus_dense[SIZE_WAYS[0]], c.versus_dense[SIZE_WAYS[1]]
     ahead = [s for s in f.sizes if s.versus_dense[SIZE_WAYS[0]].low > 0]
     own = c.imp_vs_counts.interval
+    pv = c.versus_dense_p or {}
     return [
         Claim(f"at {c.weights:,} weights, IMP's ticket beats the dense narrow network of that size",
               "Welch's 95% interval of IMP's ticket minus the dense network (test accuracy) lies above 0",
-              imp.low > 0, interval_text(imp), needs=AT_DEFAULTS, at_least=enough),
+              imp.low > 0, interval_text(imp), needs=AT_DEFAULTS, at_least=enough, id="06.imp-beats-dense-size",
+              p=pv.get(SIZE_WAYS[0], math.nan)),
         Claim(f"at {c.weights:,} weights, even random masks with IMP's layer counts beat the dense narrow network",
-              "Welch's 95% interval of those masks minus the dense network (test accuracy) lies above 0",
-              counts.low > 0, interval_text(counts), needs=AT_DEFAULTS, at_least=enough),
+              "Welch's 95% interval of the per-seed mean of those masks (draws averaged within each seed) minus "
+              "the dense network (test accuracy) lies above 0",
+              counts.low > 0, interval_text(counts), needs=AT_DEFAULTS, at_least=enough,
+              id="06.counts-beat-dense-size", p=pv.get(SIZE_WAYS[1], math.nan)),
         Claim("at every weight count compared, IMP's ticket is ahead of the dense narrow network",
               "Welch's 95% interval of IMP minus dense lies above 0 at every count",
-              len(ahead) == len(f.sizes), f"{len(ahead)} of {len(f.sizes)} counts", False, AT_DEFAULTS, enough),
+              len(ahead) == len(f.sizes), f"{len(ahead)} of {len(f.sizes)} counts", False, AT_DEFAULTS, enough,
+              id="06.imp-ahead-every-size"),
         Claim(f"at {c.weights:,} weights, IMP's own mask beats random masks with its layer counts",
               "the 95% t-interval over seeds of IMP minus the seed's mean random mask with its counts lies above 0",
-              own.low > 0, own.text(), False, AT_DEFAULTS, enough)]
+              own.low > 0, own.text(), False, AT_DEFAULTS, enough, id="06.own-mask-beats-counts",
+              p=c.imp_vs_counts.t_p)]
