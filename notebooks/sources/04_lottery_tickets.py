@@ -180,7 +180,7 @@ say(f"By the post's rule the tickets are {span('post')}; by the sparsest-passing
     "With one seed you would report one of these rows and call it *the* result; the post's 544-weight "
     "ticket is one such draw.")
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 post_rows = f.tickets[(f.tickets.rule == "post")].dropna(subset=["round"])
 own = next((lr for lr in f.long if not lr.target.startswith("the post's size")), None)
 on_test = int((post_rows.test_acc >= cfg.threshold).sum())
@@ -434,7 +434,7 @@ say(f"Learning speed, away from the {cfg.epochs}-epoch ceiling: at {lr.target} t
 # accuracies at it, but no curve, so time to threshold can be measured only at the rounds the 4x runs
 # train: the post's size (round 11) and each seed's own ticket.
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 for lr in f.long:
     sp = lr.speed
     if sp is None:

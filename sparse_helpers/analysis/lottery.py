@@ -14,7 +14,7 @@ from scipy import stats as sps
 from ..computing.data import Dataset
 from ..computing.validate import as_fraction, expect
 from ..experiments.lottery import Lottery
-from ..experiments.arms import active_arms, imp_arm, is_dense_copy, main_arm
+from ..experiments.arms import ARMS, active_arms, imp_arm, is_dense_copy, main_arm
 from . import plots
 from .arm_styles import style_of
 from .claims import Claim
