@@ -218,7 +218,7 @@ def test_every_imp_chain_trains_its_seeds_theta0_under_the_masks_its_own_weights
     assert [len(c["members"]) for c in chains] == [len(order), len(later), len(later)]
     previous = {}
     for r, call in enumerate(chains):
-        assert call["cfg"] == cfg and call["kw"].get("early_stop") is True and quiet(call)
+        assert call["cfg"] == cfg and call["kw"].get("early_stop") is True and quiet(call, history=True)
         assert call["kw"].get("epochs") is None and call["data"] is data
         for (arm, s), m in zip(order if r == 0 else later, call["members"]):
             assert m.seed == s and same_state(m.state, sh.theta0(s, cfg.hidden))  # its θ₀ and data order
@@ -290,7 +290,7 @@ def test_every_control_starts_and_is_masked_as_its_arm_says(cfg, stack, data, mo
     assert len(controls) == math.ceil(expected / stack)  # every control of every round, in stacks
     members = [m for c in controls for m in c["members"]]
     for c in controls:
-        assert c["kw"].get("early_stop") is True and quiet(c) and c["cfg"] == cfg and c["kw"].get("epochs") is None
+        assert c["kw"].get("early_stop") is True and quiet(c, history=True) and c["cfg"] == cfg and c["kw"].get("epochs") is None
         assert [m.seed for m in c["members"]] == sorted(m.seed for m in c["members"])  # a stack, by seed
     found = 0
     for s in cfg.seeds:
@@ -345,7 +345,8 @@ def test_round_zero_is_one_dense_network_that_every_arm_but_reinit_shares(cfg, d
     widths = (784, *cfg.hidden, 10)
     assert list(t.columns) == ["seed", "round", "arm", "schedule", "draw", "kept", "remaining", "sparsity",
                                *[f"kept {a}x{b}" for a, b in zip(widths[:-1], widths[1:])], "dead units",
-                               "val_acc", "test_acc", "early_step", "early_val_loss", "early_val_acc", "early_test_acc"]
+                               "val_acc", "test_acc", "early_step", "early_val_loss", "early_val_acc", "early_test_acc",
+                               "val_history"]
     assert t.groupby(["round", "seed", "arm"]).size().unstack("arm").eq(pd.Series(per)).all().all()
 
 

@@ -529,8 +529,8 @@ say(f"Read as independent spins, every figure the post gives checks out: two spi
 #
 # The sliders rerun IMP for the story seed at another prune rate (the share of the remaining weights
 # removed per round) or threshold, stopping at the first round below the threshold, as the post did.
-# Every rate in steps of 5% is stored with the results, so those answer at once; any other rate
-# trains with a progress bar (a few seconds a round on a laptop CPU) and is cached. Moving the
+# Every rate the slider offers (5% to 90%, in steps of 1%) is stored with the results, so each move
+# answers at once; another θ₀, or a threshold below the stored rounds, trains with a progress bar (a few seconds a round on a laptop CPU) and is cached. Moving the
 # threshold only decides where the same rounds stop. (A static view shows the default setting only.)
 
 # %%

@@ -12,7 +12,7 @@ from .validate import (as_choice, as_fraction, as_hidden, as_int, as_positive, a
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("global", "layerwise")
 N_TRAIN = 60000  # Fashion-MNIST's training images, of which val_size are held out
-SLIDER_RATES = tuple(round(0.05 * i, 2) for i in range(1, 19))  # 5%, 10%, ... 90%
+SLIDER_RATES = tuple(round(0.01 * i, 2) for i in range(5, 91))  # 5%, 6%, ... 90%: every stop of the slider
 
 
 def as_rates(rates):

@@ -32,7 +32,8 @@ EXPLORER = "explorer"
 class Lottery(NamedTuple):
     """Every round of every seed (one row per trained network) and what IMP kept and learned."""
     config: object
-    rounds: pd.DataFrame   # one row per network: seed, round, arm, kept, accuracies, early stop
+    rounds: pd.DataFrame   # one row per network: seed, round, arm, kept, accuracies, early stop,
+                           # and its validation accuracy after each epoch (val_history)
     masks: dict            # (seed, round) -> the masks the main IMP arm trained under
     states: dict           # (seed, round) -> the main IMP arm's weights after that round
     explorer: pd.DataFrame  # the story seed's IMP at each explorer rate: rate, round, kept, val_acc
@@ -105,7 +106,7 @@ class LotteryExperiment(Experiment):
                 live = [c for c in chains if r <= c.last_round and (r > 0 or c.arm == main)]
                 runs = train_many([theta0s[c.seed] for c in live], self.data, cfg,
                                   masks=[current[c] for c in live], data_seeds=[c.seed for c in live],
-                                  early_stop=True, history=False, progress=False)
+                                  early_stop=True, history=True, progress=False)
                 for c, run in zip(live, runs):
                     record(c, r, run, current[c], theta0s, masks, states, rows, explorer, cfg)
                 if r == 0:  # every chain starts from the one dense network of its seed
@@ -137,7 +138,7 @@ class LotteryExperiment(Experiment):
                 part = sorted(members[i: i + STACK], key=lambda rm: rm[1].seed)
                 runs = train_many([m.theta0 for _, m in part], self.data, cfg,
                                   masks=[m.masks for _, m in part], data_seeds=[m.seed for _, m in part],
-                                  early_stop=True, history=False, progress=False)
+                                  early_stop=True, history=True, progress=False)
                 rows += [row(r, m, run) for (r, m), run in zip(part, runs)]
                 bar.update()
         return rows
@@ -237,7 +238,7 @@ def row(r, m, run_):
             "dead units": sum(dead_units(m.masks)), "val_acc": run_.val_acc,
             "test_acc": run_.test_acc, "early_step": run_.early.step,
             "early_val_loss": run_.early.val_loss, "early_val_acc": run_.early.val_acc,
-            "early_test_acc": run_.early.test_acc}
+            "early_test_acc": run_.early.test_acc, "val_history": run_.val_history}
 
 
 def with_round0_copies(table, cfg):
@@ -256,7 +257,7 @@ ROUND_COLUMNS = {"seed": "int", "round": "int", "arm": "str", "schedule": "str",
                  "kept": "int", "remaining": "fraction", "sparsity": "fraction",
                  "dead units": "int", "val_acc": "fraction", "test_acc": "fraction",
                  "early_step": "int", "early_val_loss": "float", "early_val_acc": "fraction",
-                 "early_test_acc": "fraction"}
+                 "early_test_acc": "fraction", "val_history": "list"}
 
 
 def check_rounds(table, cfg, masks):
