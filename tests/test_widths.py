@@ -165,18 +165,18 @@ def test_the_lottery_prediction_is_computed_in_logs_without_underflow():
         A.log10_never(10, 1.5)
 
 
-def width_runs(cfg, accs):
-    """WidthRuns from {width: [validation accuracies]} (test accuracy one point lower)."""
+def width_runs(cfg, accs, data):
+    """WidthRuns on data from {width: [validation accuracies]} (test accuracy one point lower)."""
     rows = [{"width": w, "hidden": "-".join(map(str, W.hidden_for(w, cfg.hidden))), "seed": 1000 + i,
              "weights": W.dense_count(W.hidden_for(w, cfg.hidden)), "silent units": int(a < 0.2),
              "val_acc": a, "test_acc": a - 0.01} for w, values in accs.items() for i, a in enumerate(values)]
     return W.WidthRuns(cfg, pd.DataFrame(rows), pd.DataFrame({"width": list(accs), "networks": 4, "seconds": 1.0}),
-                       1.0, "x")
+                       1.0, data.label)
 
 
 def test_the_findings_handle_a_width_where_every_run_fails(tiny):
     cfg = sh.Config(threshold=0.8)
-    runs = width_runs(cfg, {1: [0.1, 0.1, 0.3, 0.35], 4: [0.7, 0.81, 0.79, 0.82], 8: [0.83, 0.84, 0.85, 0.83]})
+    runs = width_runs(cfg, {1: [0.1, 0.1, 0.3, 0.35], 4: [0.7, 0.81, 0.79, 0.82], 8: [0.83, 0.84, 0.85, 0.83]}, tiny)
     f = A.width_findings(runs, None, None, tiny)
     one = f.widths.loc[1]
     assert one.failed == 4 and one["failed %"] == 100 and one["collapsed"] == 2 and f.capacity == [1]
@@ -185,7 +185,7 @@ def test_the_findings_handle_a_width_where_every_run_fails(tiny):
     assert f.lottery.loc[1, "implied log10 p, high"] < -90 and f.sizes == [] and f.p_level is None
     verdicts = {c.finding: c.holds for c in f.claims}
     assert verdicts["every run of the narrowest network (784-1-1-10) fails"]
-    everything_fails = A.width_findings(width_runs(cfg, {1: [0.1] * 4, 8: [0.5] * 4}), None, None, tiny)
+    everything_fails = A.width_findings(width_runs(cfg, {1: [0.1] * 4, 8: [0.5] * 4}, tiny), None, None, tiny)
     assert everything_fails.widths["failed %"].eq(100).all() and not all(c.holds for c in everything_fails.claims)
     fig = plots.width_outcomes(f.widths, runs.table, cfg.threshold, f.chance, "title", "prediction")
     assert len(fig.axes) == 3
@@ -193,12 +193,12 @@ def test_the_findings_handle_a_width_where_every_run_fails(tiny):
 
 def test_the_size_comparison_pairs_imp_with_random_masks_by_seed_and_welch_against_dense(tiny):
     cfg = sh.Config(seeds=(0, 1, 2), threshold=0.8)
-    runs = width_runs(cfg, {1: [0.30, 0.32, 0.34, 0.36], 8: [0.84] * 4})
+    runs = width_runs(cfg, {1: [0.30, 0.32, 0.34, 0.36], 8: [0.84] * 4}, tiny)
     rows = [{"width": 1, "weights": 795, "seed": s, "round": 9, "way": way, "draw": d, "kept": 795,
              "layer counts": [749, 19, 27], "dead units": 0, "silent units": 0, "val_acc": acc, "test_acc": acc}
             for s in cfg.seeds for way, acc in zip(SIZE_WAYS, (0.80 + 0.01 * s, 0.75, 0.2)) for d in range(2)
             if d == 0 or way != SIZE_WAYS[0]]
-    sizes = W.SizeRuns(cfg, pd.DataFrame(rows), pd.DataFrame({"width": [1], "weights": [795]}), 1.0, "x")
+    sizes = W.SizeRuns(cfg, pd.DataFrame(rows), pd.DataFrame({"width": [1], "weights": [795]}), 1.0, tiny.label)
     f = A.width_findings(runs, sizes, None, tiny)
     c, = f.sizes
     assert c.imp_vs_counts.differences.tolist() == pytest.approx([5.0, 6.0, 7.0])  # paired by seed
@@ -211,7 +211,7 @@ def test_the_size_comparison_pairs_imp_with_random_masks_by_seed_and_welch_again
 
 def test_the_width_explorer_moves_between_widths(tiny):
     cfg = sh.Config(threshold=0.8)
-    runs = width_runs(cfg, {1: [0.1, 0.3, 0.35, 0.33], 8: [0.83, 0.84, 0.85, 0.79]})
+    runs = width_runs(cfg, {1: [0.1, 0.3, 0.35, 0.33], 8: [0.83, 0.84, 0.85, 0.79]}, tiny)
     f = A.width_findings(runs, None, None, tiny)
     ex = widgets.WidthExplorer(runs.table, f.widths, cfg.threshold, f.chance, 8)
     assert "4 of 4 below 80%" in ex.readout.value and "1 of 4 below 80%" in ex.readout.value

@@ -7,16 +7,22 @@ import torch
 from ..computing.layout import weight_names
 from ..computing.prune import apply_masks
 from ..computing.train import num_threads
-from ..computing.validate import as_int
+from ..computing.validate import as_finite_state, as_int, as_masks
 
 
 def layers(state):
     """[(weight, bias), ...] of a state dict, input layer first."""
+    as_finite_state(state)  # refuses None, a model or a list with what to pass instead
     return [(state[n], state[n[: -len("weight")] + "bias"]) for n in weight_names(state)]
 
 
 def csr_layers(state, masks):
     """The masked weights as CSR tensors, with their biases."""
+    as_finite_state(state)
+    if masks is None:
+        raise ValueError("masks must be a dict of 0/1 tensors, one per weight matrix, e.g. "
+                         "sh.prune.global_masks(state, 0.9); got None")
+    as_masks(masks, state)  # refuses a model, a list or masks of another architecture
     with warnings.catch_warnings():  # torch's "CSR support is in beta" notice: nothing to act on
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
         return [(w.to_sparse_csr(), b) for w, b in layers(apply_masks(state, masks))]

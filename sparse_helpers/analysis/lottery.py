@@ -5,18 +5,20 @@ data order) and averaged over one window of rounds, the same for every seed, so 
 seed with an early ticket is not averaged over fewer, denser rounds than the others.
 """
 import math
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..computing.data import Dataset
-from ..computing.validate import as_fraction, expect
+from ..computing.validate import as_fraction
 from ..experiments.lottery import Lottery
 from ..experiments.arms import ARMS, active_arms, imp_arm, is_dense_copy, main_arm
+from ..experiments.tickets import COLUMNS as RUN_COLUMNS, TicketRuns
 from . import plots
 from .arm_styles import style_of
+from .checks import check_from_lottery, check_result, check_same_data, check_same_source, check_table
 from .claims import Claim
 from .stats import PairedTest, chance_level, collapsed, paired_test, t_p
 
@@ -58,18 +60,23 @@ def per_seed(lot, value, drop_collapsed=False, chance=None):
     """{arm: (remaining per round, seeds x rounds array of value)}, draws averaged per seed.
 
     drop_collapsed: leave out networks that learned nothing (see stats.collapsed) before
-    averaging; a seed whose every draw collapsed at a round gets nan there.
+    averaging (chance: the validation split's chance level); a seed whose every draw collapsed
+    at a round gets nan there, and an arm whose every network collapsed is all nan.
     """
+    check_result(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
+    if drop_collapsed and chance is None:
+        raise ValueError("per_seed(drop_collapsed=True) needs chance, the validation split's chance level, "
+                         "e.g. chance=sh.stats.chance_level(data.val_y)")
     t = lot.rounds
     if drop_collapsed:
         t = t[~collapsed(t.val_acc, chance)]
     out = {}
     for arm in [a.name for a in active_arms(lot.config)]:
         g = t[t.arm == arm]
-        if g.empty:
+        if (lot.rounds.arm != arm).all():
             continue
-        grid = g.groupby(["seed", "round"])[value].mean().unstack("round")
-        grid = grid.reindex(index=list(lot.config.seeds), columns=range(lot.config.rounds + 1))
+        grid = g.groupby(["seed", "round"])[value].mean().unstack("round") if len(g) else pd.DataFrame()
+        grid = grid.reindex(index=list(lot.config.seeds), columns=range(lot.config.rounds + 1)).astype(float)
         remaining = lot.rounds[lot.rounds.arm == arm].groupby("round").remaining.mean()
         out[arm] = (remaining.reindex(range(lot.config.rounds + 1)).to_numpy(), grid.to_numpy())
     return out
@@ -84,7 +91,11 @@ def window_rounds(remaining, window):
 def gap(curves, a, b, rounds):
     """Per seed: curve a minus curve b, averaged over the given rounds (nan where b is nan)."""
     ya, yb = curves[a][1][:, rounds], curves[b][1][:, rounds]
-    return np.nanmean(ya - yb, axis=1) if len(rounds) else np.full(len(ya), np.nan)
+    if not len(rounds):
+        return np.full(len(ya), np.nan)
+    with warnings.catch_warnings():  # a seed with no round left (every network collapsed) gets nan
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(ya - yb, axis=1)
 
 
 def summary(lot, value="test_acc"):
@@ -104,7 +115,8 @@ def pick_tickets(lot, threshold=None, tolerance=None):
     threshold; paper: the last round within tolerance of the seed's dense network (tolerance:
     the sd of the dense networks' validation accuracy over seeds, unless given).
     """
-    cfg = expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()").config
+    check_result(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
+    cfg = lot.config
     threshold = as_fraction(cfg.threshold if threshold is None else threshold, "threshold",
                             high_open=False, example=0.8)
     imp = rows_of(lot, main_arm(cfg)).sort_values("round")
@@ -310,10 +322,19 @@ class LotteryFindings:
 
 
 def lottery_findings(lot, runs, data):
-    """The findings of notebook 04 from the lottery and the 4x runs at its targets."""
-    cfg, main = expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()").config, main_arm(lot.config)
-    runs = expect(runs, pd.DataFrame, "runs", "TicketExperiment(lottery, targets).result().runs")
-    steps_per_epoch = math.ceil(len(expect(data, Dataset, "data", "sh.load_fashion_mnist()").train_x) / cfg.batch_size)
+    """The findings of notebook 04 from the lottery and the 4x runs at its targets (their table,
+    or the TicketRuns result itself) on the data the lottery was trained on."""
+    check_result(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
+    check_same_data(data, "the lottery", lot)
+    if isinstance(runs, TicketRuns):
+        check_same_source("the ticket runs", runs, "the lottery", lot)
+        runs = runs.runs
+    used = RUN_COLUMNS if isinstance(runs, pd.DataFrame) and len(runs) else {
+        c: RUN_COLUMNS[c] for c in ("seed", "round", "arm")}  # an empty table needs only these
+    check_table(runs, used, "runs", "TicketExperiment(lottery, targets).result().runs", empty_ok=True)
+    check_from_lottery("runs", runs, lot)
+    cfg, main = lot.config, main_arm(lot.config)
+    steps_per_epoch = math.ceil(len(data.train_x) / cfg.batch_size)
     chance = chance_level(data.val_y)
     curves = per_seed(lot, "early_test_acc")
     clean = per_seed(lot, "early_test_acc", drop_collapsed=True, chance=chance)
@@ -494,6 +515,9 @@ def first_round_bounds(f, main):
 
 def gap_table(gaps):
     """IMP's lead over each arm across the window, per seed averaged, as a table (points)."""
+    if not isinstance(gaps, dict) or not all(isinstance(g, GapFindings) for g in gaps.values()):
+        raise ValueError(f"gaps must be the findings' gaps, {{arm: GapFindings}} (lottery_findings(...).gaps); "
+                         f"got {type(gaps).__name__}")
     rows = []
     for arm, g in gaps.items():
         t, c = g.test, g.without_collapsed
@@ -501,7 +525,9 @@ def gap_table(gaps):
                      "95% high": t.interval.high, "lowest seed": np.min(t.differences) if len(t.differences) else np.nan,
                      "paired t p": t.t_p, "signed-rank p": t.wilcoxon_p,
                      "mean, collapsed runs left out": c.interval.mean})
-    return pd.DataFrame(rows).set_index("IMP ahead of")
+    columns = ["IMP ahead of", "mean", "95% low", "95% high", "lowest seed", "paired t p", "signed-rank p",
+               "mean, collapsed runs left out"]
+    return pd.DataFrame(rows, columns=columns).set_index("IMP ahead of")
 
 
 def level_table(curves, shares=(0.21, 0.107, 0.055, 0.018)):

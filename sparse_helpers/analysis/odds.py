@@ -6,15 +6,16 @@ both. Draws of one seed share its θ₀ and data order, so every rate also gets 
 resamples whole seeds.
 """
 import math
+import numbers
 from dataclasses import dataclass, replace
 
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from ..computing.validate import expect
 from ..experiments.arms import main_arm
 from ..experiments.lottery import Lottery
 from ..experiments.odds import WAYS, Odds
+from .checks import check_from_lottery, check_result, check_same_data, check_same_source
 from .claims import Claim
 from .combinatorics import log10_comb
 from .stats import chance_level, cluster_rate_interval, collapsed, paired_test, quantile_table, \
@@ -102,8 +103,15 @@ def dead_fisher(d):
 
 def odds_findings(odds, lot, data, n_weights):
     """The findings of notebook 05 from the trained random masks and the lottery they came from."""
-    expect(odds, Odds, "odds", "OddsExperiment(lottery, levels, per_level).result()")
-    expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
+    check_result(odds, Odds, "odds", "OddsExperiment(lottery, levels, per_level).result()")
+    check_result(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
+    check_same_data(data, "the lottery", lot)
+    check_same_source("the odds", odds, "the lottery", lot)
+    check_from_lottery("the odds' table", odds.table, lot)
+    total = sum(m.numel() for m in next(iter(lot.masks.values())).values())
+    if isinstance(n_weights, (bool, float)) or not isinstance(n_weights, numbers.Integral) or n_weights != total:
+        raise ValueError(f"n_weights must be the {total:,} weights of the lottery's network, biases apart, "
+                         f"e.g. sum(sh.weight_counts(baseline.theta0[0]).values()); got {n_weights!r}")
     cfg, table, threshold = odds.config, odds.table, odds.config.threshold
     levels = sorted(table["round"].unique())
     imp = imp_at(lot, levels)

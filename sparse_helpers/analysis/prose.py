@@ -1,7 +1,10 @@
 """The notebooks' shared furniture: the post's numbers, the first cell's setup, computed prose."""
 import hashlib
+import math
+import numbers
 from typing import NamedTuple
 
+import numpy as np
 from IPython.display import Markdown
 from pandas.io.formats.style import Styler
 
@@ -57,7 +60,13 @@ def a_or_an(number):
 
 
 def count(n, noun, plural=None):
-    """'1 seed', '3 seeds', 'none of them' for count(0, 'of them', 'of them'), 'no seeds'."""
+    """'1 seed', '3 seeds', 'none of them' for count(0, 'of them', 'of them'), 'no seeds'.
+
+    n must be a whole number >= 0 (3.0 passes; 2.7, -1 and nan are refused)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Real) or not math.isfinite(n) \
+            or not float(n).is_integer() or n < 0:
+        raise ValueError(f"count needs a whole number of {plural or noun + 's'} >= 0, e.g. count(3, "
+                         f"{noun!r}); got {n!r}")
     n = int(n)
     word = noun if n == 1 else (plural or noun + "s")
     return ("none " + word if word.startswith("of ") else f"no {word}") if n == 0 else f"{n} {word}"

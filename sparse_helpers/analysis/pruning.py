@@ -13,9 +13,9 @@ from ..computing.model import IMAGE_SIDE, all_weights
 from ..computing.prune import (apply_masks, global_masks, input_pixel_map, kept, kept_per_layer,
                                layerwise_masks, magnitude_threshold, sparsity_of)
 from ..computing.stack import stack_states, stacked_eval
-from ..computing.data import Dataset
-from ..computing.validate import as_finite_state, as_list, expect
+from ..computing.validate import as_finite_state, as_list
 from ..experiments.baseline import Baseline
+from .checks import check_result, check_same_data
 from .claims import Claim
 from .stats import PairedTest, paired_test, t_p
 
@@ -62,9 +62,15 @@ def format_sweep(table):
 
 
 def last_within(xs, values, floor):
-    """The last x before values first drop below floor (the first x if they start below)."""
+    """The last x before values first drop below floor; nan if they start below it (no x is within)."""
+    xs, values = as_list(xs, "xs", "[0.0, 0.1, 0.2]"), as_list(values, "values", "[84.0, 83.5, 80.1]")
+    if not xs or len(xs) != len(values):
+        raise ValueError(f"xs and values must be equally long and non-empty, one value per x; got "
+                         f"{len(xs)} xs and {len(values)} values")
     below = [v < floor for v in values]
-    return xs[max(below.index(True) - 1, 0)] if True in below else xs[-1]
+    if below[0]:
+        return float("nan")
+    return xs[below.index(True) - 1] if True in below else xs[-1]
 
 
 def border_mask():
@@ -77,7 +83,11 @@ def border_mask():
 def border_links(state):
     """For one trained state: mean |w| of border and central pixels' links, and the links each
     keeps (of the first layer's units) at BORDER_SPARSITIES."""
+    as_finite_state(state)  # refuses None, a model or a list with what to pass instead
     border, first = border_mask(), weight_names(state)[0]
+    if state[first].shape[1] != IMAGE_SIDE ** 2:
+        raise ValueError(f"state's first layer must take the {IMAGE_SIDE ** 2} pixels of a "
+                         f"{IMAGE_SIDE}x{IMAGE_SIDE} image; it takes {state[first].shape[1]}")
     w = state[first].abs().numpy().reshape(state[first].shape[0], IMAGE_SIDE, IMAGE_SIDE)
     out = {"|w| border": w[:, border].mean(), "|w| centre": w[:, ~border].mean()}
     for s in BORDER_SPARSITIES:
@@ -110,8 +120,9 @@ class PruningFindings:
 
 def pruning_findings(baseline, data):
     """The findings of notebook 03 from the baseline's trained states and the test set."""
-    states = [r.state for r in expect(baseline, Baseline, "baseline", "sh.trained_baseline(cfg, data)").runs]
-    expect(data, Dataset, "data", "sh.load_fashion_mnist()")
+    check_result(baseline, Baseline, "baseline", "sh.trained_baseline(cfg, data)")
+    check_same_data(data, "the baseline", baseline)
+    states = [r.state for r in baseline.runs]
     coarse, fine = sweeps(states, data, COARSE), sweeps(states, data, FINE)
     layerwise = sweeps(states, data, FINE, how="layerwise")
     acc = 100 * np.array([t.accuracy for t in coarse])

@@ -4,6 +4,7 @@ Every test here comes from scipy; this module only decides what is compared and 
 a small sample can and cannot show.
 """
 import math
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -39,8 +40,17 @@ class Interval(NamedTuple):
                 f"to {f.format(self.high)}, n = {self.n})")
 
 
+def check_confidence(confidence):
+    """Refuse a confidence level outside (0, 1): 1.5 or 95 would give nan or nonsense bounds."""
+    if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real) \
+            or not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a fraction in (0, 1), e.g. confidence=0.95 for a 95% "
+                         f"interval; got {confidence!r}")
+
+
 def t_interval(values, confidence=CONFIDENCE):
     """The mean of values with its t-interval (nan bounds for fewer than two values)."""
+    check_confidence(confidence)
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     n = len(v)
@@ -110,6 +120,13 @@ def cluster_rate_interval(wins, n, confidence=CONFIDENCE, resamples=4000, seed=0
     wins, n: one count per cluster. Draws that share a seed's θ₀ and data order are not
     independent; resampling seeds instead of draws shows how much that widens the interval.
     """
+    check_confidence(confidence)
+    w_, n_ = np.asarray(wins), np.asarray(n)
+    if w_.ndim != 1 or w_.shape != n_.shape or not all(
+            isinstance(v, numbers.Integral) or (isinstance(v, numbers.Real) and float(v).is_integer())
+            for v in [*w_.tolist(), *n_.tolist()]) or (w_ < 0).any() or (w_ > n_).any():
+        raise ValueError(f"wins and n must be two equally long lists of whole numbers, one per cluster, "
+                         f"with 0 <= wins <= n in each, e.g. wins=[3, 1], n=[4, 4]; got wins {wins!r}, n {n!r}")
     wins, n = np.asarray(wins, dtype=float), np.asarray(n, dtype=float)
     if len(wins) < 2 or n.sum() == 0:
         return (math.nan, math.nan)
@@ -130,6 +147,9 @@ def chance_level(labels):
 
 def collapsed(val_acc, chance):
     """Which networks learned nothing: validation accuracy within COLLAPSE_MARGIN of chance."""
+    if isinstance(chance, (bool, np.bool_)) or not isinstance(chance, numbers.Real) or not 0 <= chance < 1:
+        raise ValueError(f"chance must be the validation split's chance level, a fraction in [0, 1), e.g. "
+                         f"chance=sh.stats.chance_level(data.val_y); got {chance!r}")
     return np.asarray(val_acc, dtype=float) <= chance + COLLAPSE_MARGIN
 
 

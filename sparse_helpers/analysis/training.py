@@ -4,8 +4,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..computing.validate import expect
 from ..experiments.baseline import Baseline
+from ..experiments.floatpath import FloatPath
+from .checks import check_result, check_same_source
 from .claims import Claim
 from .stats import Interval, t_interval, with_mean_sd
 
@@ -31,7 +32,11 @@ class TrainingFindings:
 
 def training_findings(baseline, float_path=None):
     """The findings of notebook 01 from its baseline (and its rerun on the generic kernels)."""
-    cfg = expect(baseline, Baseline, "baseline", "sh.trained_baseline(cfg, data)").config
+    check_result(baseline, Baseline, "baseline", "sh.trained_baseline(cfg, data)")
+    if float_path is not None:
+        check_result(float_path, FloatPath, "float_path", "FloatPathExperiment(cfg, data).result()")
+        check_same_source("float_path", float_path, "the baseline", baseline)
+    cfg = baseline.config
     histories = 100 * np.array([r.history for r in baseline.runs])
     finals = histories[:, -1]
     table = pd.DataFrame({"seed": cfg.seeds, "epoch 1 %": histories[:, 0], "final %": finals,

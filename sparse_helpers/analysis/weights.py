@@ -8,7 +8,7 @@ from scipy import stats as sps
 
 from ..computing.layout import layer_label, weight_names
 from ..computing.model import all_weights
-from ..computing.validate import as_int, expect
+from ..computing.validate import as_finite_state, as_int, expect
 from ..experiments.baseline import Baseline
 from .claims import Claim
 from .prose import span
@@ -42,6 +42,7 @@ def format_stats(stats):
 
 def layer_stats(state):
     """weight_stats for all weights and for each layer, one row each."""
+    as_finite_state(state)  # refuses None, a model or a list with what to pass instead
     rows = {"all": weight_stats(all_weights(state))}
     rows.update({layer_label(n, state): weight_stats(state[n].flatten()) for n in weight_names(state)})
     table = pd.DataFrame(rows).T

@@ -25,6 +25,8 @@ from ..computing.validate import as_finite_state, as_fraction, expect
 from ..experiments.arms import main_arm
 from ..experiments.lottery import Lottery, imp_round
 from . import plots
+from .checks import check_close, check_table
+from .stats import collapsed
 
 # Layout has no opacity trait, so a busy figure is dimmed by a CSS class the box's own style defines.
 BUSY = "sparse-busy"
@@ -116,8 +118,13 @@ class SparsityExplorer(Explorer):
         self.update(sparsity)
 
     def update(self, sparsity):
-        """Prune to the given sparsity and refresh accuracy, per-layer counts and pixel map."""
-        masks = global_masks(self.state, as_fraction(sparsity, "sparsity"))
+        """Prune to the given sparsity (a value the slider can show) and refresh accuracy,
+        per-layer counts and pixel map; the slider moves there too, so the static copy agrees."""
+        sparsity = on_slider(sparsity, "sparsity", self.LO, self.HI, self.STEP)
+        if abs(self.slider.value - sparsity) > 1e-9:
+            self.slider.value = sparsity  # its observer calls update again, with the slider there
+            return
+        masks = global_masks(self.state, sparsity)
         self.accuracy = evaluate(self.state, self.data, masks)
         self.layers = kept_per_layer(self.state, masks)
         self.pixel_map = input_pixel_map(masks, self.state)
@@ -257,11 +264,13 @@ class OddsExplorer(Explorer):
     """A slider over sparsity levels: every random mask's accuracy there, against IMP's."""
 
     def __init__(self, table, imp, threshold):
-        if not hasattr(table, "columns") or len(table) == 0 or not {
-                "round", "way", "kept", "remaining", "val_acc"} <= set(table.columns):
-            raise ValueError("table must be the random masks' table (Odds.table), with at least one row")
-        if not hasattr(imp, "columns") or not {"round", "way", "val_acc"} <= set(imp.columns):
-            raise ValueError("imp must be IMP's own masks at the same levels (analysis.odds.imp_at)")
+        check_table(table, {"round": "int", "way": "str", "kept": "int", "remaining": "fraction",
+                            "val_acc": "fraction"}, "table", "the random masks' table (Odds.table)")
+        check_table(imp, {"round": "int", "way": "str", "val_acc": "fraction"}, "imp",
+                    "IMP's own masks at the same levels (analysis.odds.imp_at(lot, levels))", empty_ok=True)
+        if not set(imp["round"]) <= set(table["round"]):
+            raise ValueError(f"imp must be IMP's own masks at the table's levels {sorted(set(table['round']))} "
+                             f"(analysis.odds.imp_at(lot, levels)); it holds rounds {sorted(set(imp['round']))}")
         threshold = as_fraction(threshold, "threshold", high_open=False, example=0.8)
         levels = table.sort_values("remaining", ascending=False).drop_duplicates("round")
         self.table, self.imp, self.threshold = table, imp, threshold
@@ -276,7 +285,14 @@ class OddsExplorer(Explorer):
         self.update(options[0][1])
 
     def update(self, level):
-        """Redraw the accuracies of one level (an IMP round) and count the winners."""
+        """Redraw the accuracies of one level (an IMP round of the table) and count the winners;
+        the slider moves there too, so the static copy agrees."""
+        if level not in self.labels:
+            raise ValueError(f"level must be one of the table's levels (IMP rounds) {list(self.labels)}; "
+                             f"got {level!r}")
+        if self.slider.value != level:
+            self.slider.value = level  # its observer calls update again, with the slider there
+            return
         table = self.table[self.table["round"] == level]
         imp = self.imp[self.imp["round"] == level]
         counts = ", ".join(f"{w}: {int((g.val_acc >= self.threshold).sum())}/{len(g)}"
@@ -296,17 +312,24 @@ class WidthExplorer(Explorer):
     """A slider over the widths: one width's accuracy distribution beside the series' own width."""
 
     def __init__(self, runs, widths, threshold, chance, reference):
-        if not hasattr(runs, "columns") or len(runs) == 0 or not {
-                "width", "hidden", "weights", "val_acc"} <= set(runs.columns):
-            raise ValueError("runs must be the width runs' table (WidthRuns.table), with at least one row")
-        if not hasattr(widths, "columns") or not {"hidden", "weights", "runs", "failed", "collapsed",
-                                                   "q50 %", "best %"} <= set(widths.columns):
-            raise ValueError("widths must be the per-width table of the findings (analysis.widths.width_table)")
+        check_table(runs, {"width": "int", "hidden": "str", "weights": "int", "val_acc": "fraction"}, "runs",
+                    "the width runs' table (WidthRuns.table)")
+        check_table(widths, {"hidden": "str", "weights": "int", "runs": "int", "failed": "int", "collapsed": "int",
+                             "q50 %": "float", "best %": "float"}, "widths",
+                    "the per-width table of the findings (analysis.widths.width_table)")
         if reference not in widths.index or set(widths.index) != set(runs.width):
             raise ValueError(f"the width runs must hold the reference width {reference} and the widths of the table")
         self.runs, self.widths, self.reference = runs, widths, int(reference)
         self.threshold = as_fraction(threshold, "threshold", high_open=False, example=0.8)
         self.chance = as_fraction(chance, "chance", example=0.1)
+        fix = "pass the findings' widths of these runs, analysis.widths.width_table(runs, threshold, chance)"
+        for w, g in runs.groupby("width"):
+            given, acc = widths.loc[w], 100 * g.val_acc
+            for column, want in (("runs", len(g)), ("failed", int((g.val_acc < self.threshold).sum())),
+                                 ("collapsed", int(collapsed(g.val_acc, self.chance).sum())),
+                                 ("q50 %", acc.quantile(0.5)), ("best %", acc.max())):
+                check_close(given[column], want, f"widths[{column!r}] at width {w}", fix + ", at the same "
+                            "threshold and chance" if column in ("failed", "collapsed") else fix)
         options = [(f"{w} ({r.hidden}, {r.weights:,} weights)", int(w)) for w, r in widths.sort_index().iterrows()]
         self.labels = {w: text for text, w in options}
         self.slider = W.SelectionSlider(options=options, value=options[0][1], description="width",
@@ -324,7 +347,13 @@ class WidthExplorer(Explorer):
                 f"{r['q50 %']:.1f}%, best {r['best %']:.1f}%")
 
     def update(self, width):
-        """Redraw one width's distribution beside the series' width and describe both."""
+        """Redraw one width's distribution beside the series' width and describe both; the slider
+        moves there too, so the static copy agrees."""
+        if width not in self.labels:
+            raise ValueError(f"width must be one of the table's widths {list(self.labels)}; got {width!r}")
+        if self.slider.value != width:
+            self.slider.value = width  # its observer calls update again, with the slider there
+            return
         self.readout.value = (f"<div class='width-readout'><b>width {self.labels[width]}</b>: {self.summary(width)}"
                               f"<br>the series' width {self.labels[self.reference]}: {self.summary(self.reference)}</div>")
         self.image.value = plots.png(plots.width_distribution(self.runs, width, self.reference, self.threshold,

@@ -17,12 +17,13 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..computing.model import describe
-from ..experiments.odds import WAYS
-from ..experiments.widths import SIZE_WAYS
+from ..experiments.odds import WAYS, Odds
+from ..experiments.widths import SIZE_WAYS, SizeRuns, WidthRuns
+from .checks import check_result, check_same_data, check_same_source
 from .claims import Claim
 from .combinatorics import log10_comb
 from .prose import POST_TICKET, POST_WEIGHTS
-from .stats import CONFIDENCE, Interval, chance_level, collapsed, paired_test, wilson
+from .stats import CONFIDENCE, Interval, chance_level, check_confidence, collapsed, paired_test, wilson
 
 TICKET_SHARE = POST_TICKET / POST_WEIGHTS   # the post's 544 of 6,344 weights
 AT_DEFAULTS = ("epochs", "hidden", "threshold", "optimizer", "lr", "batch_size")
@@ -145,6 +146,7 @@ def lottery_table(widths, p_level):
 def welch(a, b, confidence=CONFIDENCE):
     """The difference of means a - b of two independent samples with Welch's t-interval
     (an Interval whose n counts both samples; nan bounds below two values in either)."""
+    check_confidence(confidence)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     diff = float(a.mean() - b.mean()) if len(a) and len(b) else math.nan
     if len(a) < 2 or len(b) < 2:
@@ -259,7 +261,17 @@ class WidthFindings:
 
 
 def width_findings(runs, sizes, odds, data):
-    """The findings of notebook 06 from the width runs, the sizes runs and notebook 05's odds."""
+    """The findings of notebook 06 from the width runs, the sizes runs and notebook 05's odds
+    (either may be None), all computed on the data given."""
+    check_result(runs, WidthRuns, "runs", "WidthExperiment(cfg, data, widths, per_width).result()")
+    if sizes is not None:
+        check_result(sizes, SizeRuns, "sizes", "SizesExperiment(lottery, widths, draws).result()")
+    if odds is not None:
+        check_result(odds, Odds, "odds", "OddsExperiment(lottery, levels, per_level).result()")
+    for name, result in (("the width runs", runs), ("the sizes runs", sizes), ("the odds", odds)):
+        check_same_data(data, name, result)
+    check_same_source("the width runs", runs, "the sizes runs", sizes)
+    check_same_source("the width runs", runs, "the odds", odds)
     cfg, table = runs.config, runs.table
     chance = chance_level(data.val_y)
     widths = width_table(table, cfg.threshold, chance)

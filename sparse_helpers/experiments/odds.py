@@ -55,6 +55,10 @@ class OddsExperiment(Experiment):
     kind = "odds"
 
     def __init__(self, lottery, levels, per_level, seeds=None):
+        if not callable(getattr(lottery, "result", None)) or not callable(getattr(lottery, "digest", None)):
+            raise ValueError("lottery must be the lottery experiment, not its result, e.g. "
+                             "OddsExperiment(LotteryExperiment(cfg, data), levels, per_level); "
+                             f"got {type(lottery).__name__}")
         super().__init__(lottery.cfg, lottery.data)
         self.lottery = lottery
         self.levels, self.per_level, self.seeds = check_plan(levels, per_level, seeds, self.cfg)

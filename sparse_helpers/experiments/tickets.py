@@ -40,6 +40,10 @@ class TicketExperiment(Experiment):
     kind = "tickets"
 
     def __init__(self, lottery, targets):
+        if not callable(getattr(lottery, "result", None)) or not callable(getattr(lottery, "digest", None)):
+            raise ValueError("lottery must be the lottery experiment, not its result, e.g. "
+                             "TicketExperiment(LotteryExperiment(cfg, data), targets); "
+                             f"got {type(lottery).__name__}")
         super().__init__(lottery.cfg, lottery.data)
         self.lottery = lottery
         self.targets = check_targets(targets, self.cfg)

@@ -173,6 +173,10 @@ class SizesExperiment(Experiment):
     kind = "sizes"
 
     def __init__(self, lottery, widths, draws=2):
+        if not callable(getattr(lottery, "result", None)) or not callable(getattr(lottery, "digest", None)):
+            raise ValueError("lottery must be the lottery experiment, not its result, e.g. "
+                             "SizesExperiment(LotteryExperiment(cfg, data), widths); "
+                             f"got {type(lottery).__name__}")
         super().__init__(lottery.cfg, lottery.data)
         self.lottery = lottery
         self.widths = [w for w in check_widths(widths, self.cfg.hidden[0]) if w < self.cfg.hidden[0]]
