@@ -137,7 +137,17 @@ def pruning_findings(baseline, data):
     links = {s: paired_test(border[f"links at {s:.0%}, border"] - border[f"links at {s:.0%}, centre"])
              for s in BORDER_SPARSITIES}
     versus = paired_test(fine_acc[:, 50] - lw_acc[:, 50])
-    claims = [
+    return PruningFindings(coarse, summary, coarse[0].kept.tolist(), drop_10, drop_30, fine, fine_acc,
+                           last_within(FINE, fine_acc.mean(0), fine_acc[:, 0].mean() - 1),
+                           int(((post >= acc.min(0)) & (post <= acc.max(0))).sum()),
+                           float(np.abs(post - acc.mean(0)).max()), layerwise, versus, border,
+                           paired_test(border["|w| border"] - border["|w| centre"]), links,
+                           pruning_claims(drop_10, drop_30, versus))
+
+
+def pruning_claims(drop_10, drop_30, versus):
+    """Notebook 03's claims from the losses at 10% and 30% and global against layer-wise."""
+    return [
         Claim("pruning 10% of the weights moves no seed's accuracy by more than a point",
               "max over seeds of |accuracy at 10% - dense accuracy| <= 1 point",
               bool(np.abs(drop_10).max() <= 1), f"at most {np.abs(drop_10).max():.2f} points",
@@ -154,8 +164,3 @@ def pruning_findings(baseline, data):
               versus.interval.low > 0, versus.interval.text(), needs=AT_DEFAULTS,
               id="03.global-beats-layerwise-50", p=versus.t_p),
     ]
-    return PruningFindings(coarse, summary, coarse[0].kept.tolist(), drop_10, drop_30, fine, fine_acc,
-                           last_within(FINE, fine_acc.mean(0), fine_acc[:, 0].mean() - 1),
-                           int(((post >= acc.min(0)) & (post <= acc.max(0))).sum()),
-                           float(np.abs(post - acc.mean(0)).max()), layerwise, versus, border,
-                           paired_test(border["|w| border"] - border["|w| centre"]), links, claims)
