@@ -1,5 +1,6 @@
 """The lottery experiment: every seed, every round, every registered arm, stored and checked."""
 import dataclasses
+import math
 
 import pandas as pd
 import pytest
@@ -222,3 +223,11 @@ def test_registering_an_arm_changes_the_lottery_key(tiny):
     finally:
         del arms.ARMS["random mask 2"]
     assert LotteryExperiment(SMALL, tiny).key() == before
+
+
+def test_the_speed_score_counts_never_reaching_as_slower_and_two_nevers_as_a_tie():
+    nan = float("nan")
+    assert A.speed_score(nan, [nan, nan]) == 0
+    assert A.speed_score(3, [nan, 5, 2]) == pytest.approx(1 / 3)  # later, later, earlier
+    assert A.speed_score(nan, [4]) == -1 and A.speed_score(2, [2]) == 0
+    assert math.isnan(A.speed_score(2, []))

@@ -253,8 +253,10 @@ def speed_score(ticket, controls):
     if len(controls) == 0:
         return math.nan
     t = np.inf if math.isnan(ticket) else ticket
-    c = np.where(np.isnan(controls), np.inf, controls)
-    return float(np.mean(np.sign(c - t)))
+    c = np.where(np.isnan(np.asarray(controls, dtype=float)), np.inf, controls)
+    with np.errstate(invalid="ignore"):
+        signs = np.where(np.isinf(c) & np.isinf(t), 0.0, np.sign(c - t))  # both never: a tie
+    return float(np.mean(signs))
 
 
 def speed_findings(t, dense_val, main, total):
@@ -319,6 +321,7 @@ class LotteryFindings:
     long: list                # LongRunFindings at the post's size and at the tickets
     dead_layerwise: pd.Series  # mean dead units per round in the layer-wise chain
     claims: list
+    round_speed: dict = None  # round -> SpeedFindings of the 10-epoch networks (None: not stored)
 
 
 def lottery_findings(lot, runs, data):
@@ -358,7 +361,54 @@ def lottery_findings(lot, runs, data):
                                collapses, totals, window, curves, arm_gaps(lot, curves, clean, window),
                                versus_dense, moderate, early_stop_findings(lot, steps_per_epoch, window),
                                long, dead, [])
+    findings = replace(findings, round_speed=speed_by_round(lot, main))
     return replace(findings, claims=lottery_claims(findings, cfg))
+
+
+def speed_by_round(lot, main):
+    """Learning speed at every pruned round of the 10-epoch runs: round -> SpeedFindings of IMP's
+    networks against each control, with the threshold of the 4x runs; None where the lottery
+    stored no per-epoch validation curves."""
+    r = lot.rounds
+    if "val_history" not in r or not len(r) or not r.val_history.map(len).gt(0).all():
+        return None
+    dense = r[(r["round"] == 0) & (r.arm == main)].set_index("seed").val_acc.to_dict()
+    epochs = int(r.val_history.map(len).max())
+    return {int(k): speed_findings(g, dense, main, epochs) for k, g in r[r["round"] > 0].groupby("round")}
+
+
+def speed_table(f, arms):
+    """Per pruned round: each arm's networks never reaching the speed threshold and its median epoch
+    (inf: half or more never do), and the seeds whose IMP network reached it before each control's."""
+    rows = []
+    for r, sp in (f.round_speed or {}).items():
+        row = {"round": r}
+        for arm in [a for a in arms if a in sp.table.index]:
+            row[f"{arm}: never reach it"] = f"{sp.table.loc[arm, 'never']} of {sp.table.loc[arm, 'networks']}"
+            m = sp.table.loc[arm, "median"]
+            row[f"{arm}: median epoch"] = "never" if m == math.inf else f"{m:.0f}"
+        for arm, d in [(a, sp.scores[a]) for a in arms if a in sp.scores]:
+            row[f"IMP first vs {arm} (seeds)"] = f"{int((np.asarray(d.differences) > 0).sum())} of {len(d.differences)}"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("round") if rows else pd.DataFrame()
+
+
+def window_speed(f, main):
+    """arm -> per-seed scores (IMP faster minus slower, see speed_score) averaged over the window."""
+    if not f.round_speed or not f.window:
+        return {}
+    out = {}
+    for arm in ("re-init", "random mask"):
+        per_seed = {}
+        for r in [r for r in f.window if r in f.round_speed]:
+            e = f.round_speed[r].epochs
+            for seed, g in e.groupby("seed"):
+                ticket, controls = g[g.arm == main].epoch.to_numpy(), g[g.arm == arm].epoch.to_numpy()
+                if len(ticket) and len(controls):
+                    per_seed.setdefault(int(seed), []).append(speed_score(ticket[0], controls))
+        if per_seed:
+            out[arm] = np.array([np.mean(v) for _, v in sorted(per_seed.items())])
+    return out
 
 
 def long_run_views(tickets, cfg):
@@ -413,7 +463,7 @@ def lottery_claims(f, cfg):
                         "median early-stop step of IMP, re-init and random-mask networks >= 0.8 x steps",
                         e.median_late >= 0.8 * e.total_steps, f"median step {e.median_late:.0f} of {e.total_steps}",
                         needs=AT_DEFAULTS, id="04.early-stop-late"))
-    return claims + long_claims(f, cfg, enough)
+    return claims + long_claims(f, cfg, enough) + window_speed_claims(f, cfg, enough)
 
 
 def long_claims(f, cfg, enough):
@@ -464,6 +514,25 @@ def speed_claims(lr, cfg, enough):
                          f"mean score {d.interval.mean:.2f}, ticket first in {ahead} of {len(d.differences)} "
                          f"seeds; {never}", False, AT_DEFAULTS + ("control_epochs",),
                          enough, id=f"04.faster-than-{slug(arm)}", p=p))
+    return out
+
+
+WINDOW_SPEED_RULE = ("per seed, the score of the speed claims at each round of the window, averaged over the "
+                     "window; the exact one-sided sign test over seeds (IMP faster) gives p < 0.05")
+
+
+def window_speed_claims(f, cfg, enough):
+    """Exploratory: over the window's 10-epoch rounds, IMP's networks reach the speed threshold
+    before the same round's re-initialisations and random masks do."""
+    out = []
+    for arm, scores in window_speed(f, main_arm(cfg)).items():
+        ahead, p = sign_test(scores)
+        out.append(Claim(f"over the window, IMP's networks reach {100 * SPEED_FRACTION:.0f}% of their dense "
+                         f"network's validation accuracy within {cfg.epochs} epochs before the {arm} networks "
+                         "of the same round do (exploratory)", WINDOW_SPEED_RULE,
+                         p < 0.05 if not math.isnan(p) else math.nan,
+                         f"mean score {np.mean(scores):.2f}, IMP first in {ahead} of {len(scores)} seeds",
+                         False, AT_DEFAULTS, enough, id=f"04.faster-window-{slug(arm)}", p=p))
     return out
 
 

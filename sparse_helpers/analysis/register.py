@@ -162,6 +162,16 @@ ENTRIES = [
           "counts as slower than any epoch); the exact one-sided sign test over seeds (tickets faster) gives p < 0.05",
           EXPLORATORY, "claims", ALL, "new: learning speed as time to a threshold, from the stored 40-epoch "
           "curves", (), True),
+    Entry("04.faster-window-reinit",
+          "per seed, the score of the speed claims at each round of the window, averaged over the window; "
+          "the exact one-sided sign test over seeds (IMP faster) gives p < 0.05",
+          EXPLORATORY, "keys", ALL, "new: learning speed at every 10-epoch round, from per-epoch validation "
+          "curves the lottery stores from this revision on (its threshold and score are the 4x runs')", (), False),
+    Entry("04.faster-window-random-mask",
+          "per seed, the score of the speed claims at each round of the window, averaged over the window; "
+          "the exact one-sided sign test over seeds (IMP faster) gives p < 0.05",
+          EXPLORATORY, "keys", ALL, "new: learning speed at every 10-epoch round, from per-epoch validation "
+          "curves the lottery stores from this revision on (its threshold and score are the 4x runs')", (), False),
     # notebook 05
     Entry("05.first-level-most-win",
           "at the first level, the share of IMP-count masks reaching the threshold >= 75%", REVISED,
