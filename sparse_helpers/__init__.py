@@ -14,7 +14,17 @@ from .computing.train import EarlyStop, Run, epoch_log, evaluate, train, train_m
 from .experiments import arms, baseline, lottery, odds, store, tickets
 from .experiments.baseline import Baseline, trained_baseline
 from .experiments.store import StoredResultError
-from .analysis import (claims, combinatorics, inference, plots, prose, stats, training,
-                       weights, widgets)
+from .analysis import claims, combinatorics, inference, prose, stats, training, weights
 from .analysis.claims import Claim, check
 from .analysis.prose import setup, say, when
+
+LAZY = ("plots", "widgets")  # they load matplotlib, seaborn and ipywidgets: only when asked for
+
+
+def __getattr__(name):
+    """sh.plots and sh.widgets, imported on first use (so that `import sparse_helpers`, and the
+    float path's child process, load no plotting or widget library)."""
+    if name in LAZY:
+        import importlib
+        return importlib.import_module(f".analysis.{name}", __name__)
+    raise AttributeError(f"module 'sparse_helpers' has no attribute {name!r}")

@@ -1,5 +1,7 @@
 """The package's three layers import in one direction, and nothing imports in a circle."""
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,12 @@ def test_the_package_has_exactly_the_three_layers():
     folders = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and not p.name.startswith("__"))
     assert folders == sorted(LAYERS)
     assert [p.name for p in PACKAGE.glob("*.py")] == ["__init__.py"]
+
+
+def test_importing_the_package_loads_no_plotting_or_widget_library():
+    code = ("import sys, sparse_helpers as sh\n"
+            "loaded = [m for m in ('matplotlib', 'seaborn', 'ipywidgets') if m in sys.modules]\n"
+            "assert not loaded, loaded\n"
+            "assert sh.plots.figure and 'seaborn' in sys.modules  # and they load when asked for\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]

@@ -16,7 +16,6 @@ from ..computing.validate import as_fraction
 from ..experiments.lottery import Lottery
 from ..experiments.arms import ARMS, active_arms, imp_arm, is_dense_copy, main_arm
 from ..experiments.tickets import COLUMNS as RUN_COLUMNS, TicketRuns
-from . import plots
 from .arm_styles import style_of
 from .checks import check_from_lottery, check_result, check_same_data, check_same_source, check_table
 from .claims import Claim
@@ -620,6 +619,7 @@ def early_stop_figure(f, lot, main):
     late = 100 * e.median_late / e.total_steps
     title = (f"The lowest validation loss comes late: median at {late:.0f}% of training"
              if e.median_late >= 0.8 * e.total_steps else f"The median early stop comes at {late:.0f}% of training")
+    from . import plots  # loaded by the figures only: the package's import loads no plotting library
     curves = plots.arm_curves(per_seed(lot, "early_step"), [main, "re-init", "random mask"])
     return plots.remaining_plot(curves, "early-stop iteration (minibatch steps)", percent_y=False,
                                 ylim=(0, e.total_steps * 1.08), title=title,
@@ -637,5 +637,6 @@ def schedules_figure(f, main, network):
         verb = "leads" if gap.interval.mean > 0 else "trails"
         title = (f"In a {network} network, {name(main)} IMP {verb} {name(other[0])} IMP by "
                  f"{abs(gap.interval.mean):.0f} points across the window")
+    from . import plots
     return plots.remaining_plot(plots.arm_curves(f.curves, [main, *other]), "test accuracy at early stop",
                                 ylim=(0, 90), title=title)

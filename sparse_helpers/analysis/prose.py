@@ -11,7 +11,6 @@ from pandas.io.formats.style import Styler
 from ..computing.config import DEFAULTS, Config
 from ..computing.data import load_fashion_mnist
 from ..experiments.baseline import trained_baseline
-from . import plots
 
 POST_TICKET = 544      # the post's winning ticket, in weights
 POST_WEIGHTS = 6344    # the post's 784-8-4-10 network, biases apart
@@ -96,6 +95,7 @@ def setup(cfg=DEFAULTS, reuse=None, progress=True, notebook=None, **parameters):
     (plots.figures_for)."""
     if not isinstance(cfg, Config):
         raise ValueError(f"setup needs a Config, e.g. sh.Config(seeds=[0, 1]); got {type(cfg).__name__}")
+    from . import plots  # the plotting libraries load with the first notebook, not the package
     plots.use_style()
     if notebook is not None:
         plots.figures_for(notebook, cfg, **parameters)
