@@ -208,7 +208,7 @@ def test_a_toy_arm_is_trained_tabled_and_plotted_with_no_other_edit(tiny, ck):
         assert "dense again, from θ₀" in A.summary(lot).columns
         curves = A.per_seed(lot, "early_test_acc")
         fig = plots.remaining_plot(plots.arm_curves(curves, list(curves)), "accuracy", "title")
-        assert "dense again, from θ₀ (mean of 2)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert "dense again, from θ₀ (mean of 2 seeds)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert "dense again" in A.lottery_findings(lot, pd.DataFrame(columns=["seed", "round", "arm"]), tiny).gaps
     finally:
         del arms.ARMS["dense again"]

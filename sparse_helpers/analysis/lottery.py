@@ -320,6 +320,7 @@ class LotteryFindings:
     long: list                # LongRunFindings at the post's size and at the tickets
     dead_layerwise: pd.Series  # mean dead units per round in the layer-wise chain
     claims: list
+    clean_curves: dict = None  # per_seed of early-stop test accuracy, collapsed networks left out
     round_speed: dict = None  # round -> SpeedFindings of the 10-epoch networks (None: not stored)
 
 
@@ -360,7 +361,7 @@ def lottery_findings(lot, runs, data):
                                collapses, totals, window, curves, arm_gaps(lot, curves, clean, window),
                                versus_dense, moderate, early_stop_findings(lot, steps_per_epoch, window),
                                long, dead, [])
-    findings = replace(findings, round_speed=speed_by_round(lot, main))
+    findings = replace(findings, round_speed=speed_by_round(lot, main), clean_curves=clean)
     return replace(findings, claims=lottery_claims(findings, cfg))
 
 

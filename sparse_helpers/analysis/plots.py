@@ -103,12 +103,13 @@ def save(fig, name):
     return fig
 
 
-def band(ax, x, ys, label, color, marker=None, ls="-"):
-    """Draw the mean of rows ys against x, shaded between their min and max."""
+def band(ax, x, ys, label, color, marker=None, ls="-", unit="seeds"):
+    """Draw the mean of rows ys (one per seed, or per `unit`) against x, shaded between their min
+    and max."""
     ys = np.atleast_2d(np.asarray(ys, dtype=float))
     n = ys.shape[0]
     ax.plot(x, np.nanmean(ys, 0), color=color, marker=marker, ms=4, ls=ls,
-            label=f"{label} (mean of {n})" if n > 1 else label)
+            label=f"{label} (mean of {n} {unit})" if n > 1 else label)
     if n > 1:
         ax.fill_between(x, np.nanmin(ys, 0), np.nanmax(ys, 0), color=color, alpha=0.2, lw=0)
 
@@ -150,7 +151,7 @@ def sample_grid(data, per_class=8):
     for c, row in enumerate(axes):
         images = data.train_x[data.train_y == c][:per_class]
         for ax, img in zip(row, images):
-            ax.imshow(img.view(IMAGE_SIDE, IMAGE_SIDE), cmap="gray_r")
+            ax.imshow(img.view(IMAGE_SIDE, IMAGE_SIDE), cmap="gray")  # a black background, as the data have
             ax.set_xticks([]), ax.set_yticks([])
         row[0].set_ylabel(data.classes[c], rotation=0, ha="right", va="center")
     fig.suptitle(f"Fashion-MNIST: {n} classes of {IMAGE_SIDE}x{IMAGE_SIDE} greyscale clothing", weight="bold")
@@ -338,7 +339,7 @@ def control_curves(groups, threshold, title, ylabel="validation accuracy"):
     for arm, h in groups.items():
         h = 100 * np.atleast_2d(np.asarray(h, dtype=float))
         label, colour, _ = arm_style(arm)
-        band(ax, np.arange(1, h.shape[1] + 1), h, label, colour)
+        band(ax, np.arange(1, h.shape[1] + 1), h, label, colour, unit="networks")
     threshold_line(ax, threshold, "threshold")
     ax.set(xlabel="epoch", ylabel=ylabel, title=title)
     percent_axis(ax)
@@ -417,7 +418,8 @@ def weights_axis(ax, widths):
     """A log x axis of weight counts, ticked at each width's count with its hidden layers below."""
     ax.set_xscale("log")
     ax.set_xticks(widths.weights.to_numpy())
-    ax.set_xticklabels([f"{n:,}\n{h}" for n, h in zip(widths.weights, widths.hidden)], fontsize=8)
+    ax.set_xticklabels([f"{n:,}\n{h}" for n, h in zip(widths.weights, widths.hidden)], fontsize=7,
+                       rotation=35, ha="right", rotation_mode="anchor")  # close counts would run together
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlim(widths.weights.min() / 1.25, widths.weights.max() * 1.25)
     ax.set_xlabel("weights of the dense network (log scale); below each count, its hidden layers")
@@ -444,9 +446,9 @@ def exponent_axis(ax, exponents):
 
 def width_outcomes(widths, runs, threshold, chance, title, prediction=None):
     """Dense networks by size: every run's validation accuracy (top); failure and collapse rates
-    with Wilson 95% intervals beside the number of their subnetworks (bottom, right axis)."""
-    fig = figure(11.5, 7.8)
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1.15, 1])
+    with Wilson 95% intervals (middle); the number of their subnetworks, a log count (bottom)."""
+    fig = figure(11.5, 9.6)
+    top, bottom, counts = fig.subplots(3, 1, sharex=True, height_ratios=[1.15, 1, 0.75])
     x, per = widths.weights.to_numpy(), int(widths.runs.max())
     spread = np.exp(np.random.default_rng(0).uniform(-0.05, 0.05, len(runs)))
     top.scatter(runs.weights * spread, 100 * runs.val_acc, s=8, alpha=0.35, color=palette()[0], lw=0,
@@ -458,7 +460,7 @@ def width_outcomes(widths, runs, threshold, chance, title, prediction=None):
     top.axhline(100 * chance, color="0.35", ls=":", lw=1, label=f"chance ({100 * chance:.1f}%)")
     top.set(ylabel="validation accuracy", ylim=(0, 100), title=title)
     percent_axis(top)
-    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.2, 1))
+    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
     rate_bars(bottom, x, widths, "failed", f"failed (validation below {100 * threshold:.0f}%)", palette()[3], "o")
     rate_bars(bottom, x, widths, "collapsed", "collapsed (ended at chance; drawn a little to the right)",
               palette()[7], "s", nudge=1.045)
@@ -466,40 +468,46 @@ def width_outcomes(widths, runs, threshold, chance, title, prediction=None):
         bottom.axhline(0, color=palette()[2], ls="--", lw=1.5, label=prediction)
     bottom.set(ylabel="share of the networks\n(bars: Wilson 95%)", ylim=(-5, 105))
     percent_axis(bottom)
-    twin = bottom.twinx()
-    twin.plot(x, widths["log10 2^n"], color="0.55", ls="-.", lw=1.2, label="right axis: all its subnetworks, 2^n")
-    twin.plot(x, widths["log10 C(n, k)"], color="0.25", ls=":", lw=1.5,
-              label="right axis: its subnetworks of the post's\nticket share (544 of 6,344), C(n, k)")
-    exponent_axis(twin, [*widths["log10 2^n"], *widths["log10 C(n, k)"]])
-    twin.set_ylabel("number of subnetworks")
-    handles, labels = [sum(z, []) for z in zip(*(a.get_legend_handles_labels() for a in (bottom, twin)))]
-    bottom.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.3, 1))
-    weights_axis(bottom, widths)
+    bottom.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
+    counts.plot(x, widths["log10 2^n"], color="0.55", ls="-.", lw=1.2, label="all its subnetworks, 2^n")
+    counts.plot(x, widths["log10 C(n, k)"], color="0.25", ls=":", lw=1.5,
+                label="its subnetworks of the post's\nticket share (544 of 6,344), C(n, k)")
+    exponent_axis(counts, [*widths["log10 2^n"], *widths["log10 C(n, k)"]])
+    counts.set_ylabel("number of\nsubnetworks")
+    counts.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
+    weights_axis(counts, widths)
     return fig
 
 
 def narrow_or_sparse(runs, sizes, ways, reference, title):
-    """Test accuracy against the weight count: dense networks of every width (mean, 10th-90th
-    percentile band) and the sparse networks at the narrow widths' counts (mean, min-max over seeds)."""
-    fig = figure(10, 5.6)
+    """Test accuracy against the weight count, every kind of network drawn alike: the median over
+    its networks, shaded from the 10th to the 90th percentile. Dense networks of every width, and
+    the sparse networks at the narrow widths' counts."""
+    fig = figure(9, 5.4)
     ax = fig.subplots()
     dense = runs.groupby("width").agg(weights=("weights", "first"), hidden=("hidden", "first"))
-    acc = runs.assign(acc=100 * runs.test_acc).groupby("width").acc
-    dense["mean"], dense["low"], dense["high"] = acc.mean(), acc.quantile(0.1), acc.quantile(0.9)
-    ax.fill_between(dense.weights, dense.low, dense.high, color=palette()[0], alpha=0.15, lw=0)
-    ax.plot(dense.weights, dense["mean"], "o-", color=palette()[0], label="dense, narrower or wider (mean; band: "
-            "10th-90th percentile)")
+    quantile_band(ax, runs.assign(acc=100 * runs.test_acc), "dense, narrower or wider", palette()[0], "o")
     for way, colour, marker in zip(ways, (2, 4, 1), "o^v"):
         g = sizes[sizes.way == way].assign(acc=100 * sizes.test_acc)
-        grid = g.groupby(["seed", "weights"]).acc.mean().unstack("weights")
-        band(ax, grid.columns.to_numpy(), grid.to_numpy(), f"sparse {reference}: {way}", palette()[colour], marker=marker)
+        quantile_band(ax, g, f"sparse {reference}: {way}", palette()[colour], marker)
     ax.set(ylabel="test accuracy", ylim=(0, 100), title=title)
     percent_axis(ax)
     weights_axis(ax, dense)
     ax.set_xlabel("weights (log scale); below each count, the dense network's hidden layers")
-    ax.legend(title="sparse bands: min-max over seeds", fontsize=8, title_fontsize=8, ncol=2,
-              loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax.legend(title="lines: medians; bands: 10th-90th percentile of the networks", fontsize=8,
+              title_fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig
+
+
+def quantile_band(ax, table, label, colour, marker):
+    """The median of table.acc per weight count, shaded from the 10th to the 90th percentile."""
+    acc = table.groupby("weights").acc
+    q = pd.DataFrame({"median": acc.median(), "low": acc.quantile(0.1), "high": acc.quantile(0.9),
+                      "n": acc.size()})
+    ax.fill_between(q.index, q.low, q.high, color=colour, alpha=0.15, lw=0)
+    n = int(q.n.min()) if len(q) else 0
+    ax.plot(q.index, q["median"], marker=marker, ms=4, color=colour,
+            label=f"{label} ({n} networks each)" if n == q.n.max() else f"{label} ({n}-{int(q.n.max())} networks each)")
 
 
 def width_distribution(runs, width, reference, threshold, chance):
