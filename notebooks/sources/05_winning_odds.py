@@ -224,9 +224,11 @@ say((f"**How many per layer decides first.** Up to {spars(mid[-1]):.0f}% sparsit
       if len(high) > 1 else f"At {spars(high[0]):.0f}% sparsity") + ", no random mask with IMP's counts wins, "
       f"but IMP's own masks win in {int(round(sum(rate(A.OWN, r) for r in high) * len(cfg.seeds)))} of "
       f"{len(high) * len(cfg.seeds)} (seed, level) pairs.") if high else ""),
-    when(mid and high, "In a network this narrow the first lesson of the lottery is to leave the small layers "
-         "alone; the second, at high sparsity, is that the particular weights IMP keeps matter, which is the "
-         "lottery ticket hypothesis itself.",
+    when(mid and high, "In a network this narrow the first lesson is to leave the small layers alone; the second, "
+         "at high sparsity, is that the particular weights IMP keeps matter. That is what IMP's mask carries "
+         "from its ten or so trainings (the supermask effect of Zhou et al. 2019), and every mask here starts "
+         "from the same θ₀. The other half of the hypothesis, that those weights need their original θ₀, "
+         "is a different question: notebook 04's re-initialisation control tests it, and these draws cannot.",
          "At these settings the levels do not separate the two questions clearly."))
 
 # %% [markdown]
@@ -303,9 +305,15 @@ claims = sh.check(cfg, f.claims)
 # ## Summary
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
-bullets(f"At {spars(first):.0f}% sparsity {100 * rate(WAYS[2], first):.0f}% of uniformly random subnetworks win, and "
-        f"{100 * rate(WAYS[0], first):.0f}% of those with IMP's layer counts"
-        + when(rate(WAYS[2], first) >= 0.2, ": the odds are not astronomical.", "."),
+post = A.post_level(f, levels)  # the post's own ticket size, when it is one of the levels
+bullets((f"At the post's own level ({spars(post):.1f}% sparse) {A.wins_text(f, post, WAYS)}: "
+         + (f"with no win in {MASKS_PER_LEVEL} draws, the odds of a random mask are only bounded, below about "
+            f"{100 * f.resolvable:.0f}% (Wilson's upper end). That is far above the post's 10^-hundreds, and says "
+            "nothing more about how rare a win is there." if A.no_random_wins(f, post, WAYS) else
+            "some random masks win there.")) if post is not None else "",
+        f"At {spars(first):.0f}% sparsity, a level the post does not discuss, {100 * rate(WAYS[2], first):.0f}% of "
+        f"uniformly random subnetworks win, and {100 * rate(WAYS[0], first):.0f}% of those with IMP's layer counts"
+        + when(rate(WAYS[2], first) >= 0.2, ": there the odds are not astronomical.", "."),
         when(later and spread_later.rate.max() <= 0.2 and rate(WAYS[0], first) > 0.5,
              "Beyond that, even and uniform masks stop winning; masks with IMP's layer counts last longer"
              + (f", and {sh.prose.between(spars(high[0]), spars(high[-1]), '{:.1f}%', ('from', 'to'))} sparsity "

@@ -179,3 +179,24 @@ def odds_claims(f, levels):
                                 "IMP-count mask lies above 0", g.interval.low > 0, g.interval.text(),
                                 False, AT_DEFAULTS, enough, id="05.own-mask-beats-random-90", p=g.t_p))
     return claims
+
+
+def post_level(f, levels):
+    """The level at the post's own ticket size (round 11 at 20% a round), or None."""
+    from .lottery import POST_ROUND
+    return POST_ROUND if POST_ROUND in levels and POST_ROUND in f.wide.index else None
+
+
+def wins_text(f, level, ways):
+    """'0 of 25 uniform masks win, 0 of 25 even ... and 5 of 5 of IMP's own masks' at a level."""
+    both = pd.concat([f.rates, f.imp_rates])
+    r = both[both["round"] == level].set_index("way")
+    parts = [f"{int(r.loc[w, 'wins'])} of {int(r.loc[w, 'n'])} masks drawn {w} win" for w in ways if w in r.index]
+    own = f"{int(r.loc[OWN, 'wins'])} of {int(r.loc[OWN, 'n'])} of IMP's own masks" if OWN in r.index else ""
+    return ", ".join(parts) + (f", against {own}" if own else "")
+
+
+def no_random_wins(f, level, ways):
+    """Whether no random mask of any way won at a level."""
+    r = f.rates[(f.rates["round"] == level) & f.rates.way.isin(list(ways))]
+    return len(r) > 0 and int(r.wins.sum()) == 0
