@@ -98,10 +98,16 @@ plots.save(plots.accuracy_vs_sparsity(f.fine, f.coarse, post=pruning.POST_ACC,
 say(f"Averaged over seeds, the network keeps its accuracy within one point until **{100 * f.flat_until:.0f}%** of "
     f"its weights are gone, with no retraining at all; beyond that it falls steadily, to "
     f"{f.fine_acc[:, 90].mean():.0f}% at 90% sparsity.",
-    f"The post's single run lies inside the range of our seeds at {f.post_inside} of its "
-    f"{len(pruning.POST_ACC)} steps and at most {f.post_distance:.1f} points from our mean.",
-    when(f.post_inside >= len(pruning.POST_ACC) - 2, "So the post's curve is ours, with the scatter one run brings.",
-         "Its curve and ours differ by more than the scatter between our seeds."))
+    "To compare the post's single run with ours we use a stated rule: at each of its steps, the 95% "
+    "prediction interval of one more run of our setup, from the scatter between our seeds (mean ± t · sd · √(1 + 1/n)).",
+    f"The post lies inside it at {f.post_inside} of its {len(pruning.POST_ACC)} steps, at most "
+    f"{f.post_distance:.1f} points from our mean"
+    + (". Outside it: " + "; ".join(f"at {r['sparsity %']:.0f}% the post's {r['the post']:.2f}% against "
+                                   f"{r.low:.2f}% to {r.high:.2f}%" for _, r in f.post_outside.iterrows()) + "."
+       if len(f.post_outside) else "."),
+    when(len(f.post_outside) == 0, "So the post's curve is one our setup could have produced.",
+         "So the post's curve differs from ours by more than the scatter between our seeds explains, at those steps: "
+         "its network, its data split or its training differed in some way the post does not report."))
 
 # %% [markdown]
 # ## Where the cuts land

@@ -6,6 +6,7 @@ tables that read them.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats as sps
 import pandas as pd
 
 from ..computing.layout import weight_names
@@ -108,7 +109,8 @@ class PruningFindings:
     fine: list                   # per seed, the 1% sweep
     fine_acc: np.ndarray         # seeds x sparsities
     flat_until: float            # the last sparsity whose mean stays within a point of dense
-    post_inside: int             # of the post's steps, how many lie within our seeds' range
+    post_inside: int             # of the post's steps, how many lie inside our 95% prediction interval
+    post_outside: pd.DataFrame   # the steps where the post lies outside it: sparsity, post, low, high
     post_distance: float         # the post's largest distance from our mean, points
     layerwise: list              # per seed, the 1% layer-wise sweep
     versus_layerwise: PairedTest  # global minus layer-wise at 50% sparsity, per seed
@@ -139,10 +141,27 @@ def pruning_findings(baseline, data):
     versus = paired_test(fine_acc[:, 50] - lw_acc[:, 50])
     return PruningFindings(coarse, summary, coarse[0].kept.tolist(), drop_10, drop_30, fine, fine_acc,
                            last_within(FINE, fine_acc.mean(0), fine_acc[:, 0].mean() - 1),
-                           int(((post >= acc.min(0)) & (post <= acc.max(0))).sum()),
+                           *post_against_seeds(acc, post, summary.index),
                            float(np.abs(post - acc.mean(0)).max()), layerwise, versus, border,
                            paired_test(border["|w| border"] - border["|w| centre"]), links,
                            pruning_claims(drop_10, drop_30, versus))
+
+
+def prediction_interval(acc, confidence=0.95):
+    """(low, high) per column of seeds x steps: where one more seed's run would fall with the given
+    confidence, mean ± t(n - 1) · sd · sqrt(1 + 1/n) (normal scatter between seeds assumed)."""
+    n = acc.shape[0]
+    half = sps.t.ppf(0.5 + confidence / 2, n - 1) * acc.std(0, ddof=1) * np.sqrt(1 + 1 / n) if n > 1 \
+        else np.full(acc.shape[1], np.nan)
+    return acc.mean(0) - half, acc.mean(0) + half
+
+
+def post_against_seeds(acc, post, percentiles):
+    """(how many of the post's steps lie inside our 95% prediction interval, the steps outside it)."""
+    low, high = prediction_interval(acc)
+    inside = (post >= low) & (post <= high)
+    outside = pd.DataFrame({"sparsity %": np.asarray(percentiles), "the post": post, "low": low, "high": high})
+    return int(inside.sum()), outside[~inside].reset_index(drop=True)
 
 
 def pruning_claims(drop_10, drop_30, versus):
