@@ -170,20 +170,8 @@ def train_many(states, data, cfg=DEFAULTS, masks=None, data_seeds=0, epochs=None
     cfg = as_config(cfg)
     states, masks, seeds = check_members(states, masks, data_seeds)
     data = as_dataset(data)
-    refuse_bad_device(device)
-    refuse_unusable_data(data)
-    refuse_empty_split(data, "test")
+    refuse_unfit_for_stack(data, cfg, early_stop, device)
     epochs = as_int(cfg.epochs if epochs is None else epochs, "epochs", minimum=1, example=10)
-    if early_stop and len(data.val_x) == 0:
-        raise ValueError("early_stop needs a validation split, but data.val_x is empty" + (
-            f", although cfg.val_size={cfg.val_size}: these data were made without one (e.g. "
-            f"sh.synthetic_data(n_val=0)); pass data made with one, e.g. sh.load_fashion_mnist("
-            f"val_size={cfg.val_size}) or sh.synthetic_data(n_val=128)" if cfg.val_size else
-            ": load the data with val_size > 0, e.g. sh.load_fashion_mnist(val_size=5000)"))
-    if cfg.batch_size > len(data.train_x):
-        raise ValueError(f"batch_size={cfg.batch_size} is larger than the {len(data.train_x)} training "
-                         f"images: the stacked trainer needs at least one full batch. Choose "
-                         f"batch_size <= {len(data.train_x)}, e.g. cfg.but(batch_size={min(128, len(data.train_x))})")
     order, sizes, group_seeds = group_by_seed(seeds)
     device = device or default_device()
     stack = Stack([states[i] for i in order], [masks[i] for i in order], device, sizes)
@@ -206,6 +194,25 @@ def train_many(states, data, cfg=DEFAULTS, masks=None, data_seeds=0, epochs=None
             bar.update()
     runs = collect_runs(stack, test, val, curves, tracker)
     return [runs[order.index(i)] for i in range(len(states))]
+
+
+def refuse_unfit_for_stack(data, cfg, early_stop, device):
+    """A ValueError when train_many cannot train on data with cfg: a bad device, edited data or
+    non-finite images, no test images to score, early stopping without a validation split, or a
+    batch larger than the training set."""
+    refuse_bad_device(device)
+    refuse_unusable_data(data)
+    refuse_empty_split(data, "test")
+    if early_stop and len(data.val_x) == 0:
+        raise ValueError("early_stop needs a validation split, but data.val_x is empty" + (
+            f", although cfg.val_size={cfg.val_size}: these data were made without one (e.g. "
+            f"sh.synthetic_data(n_val=0)); pass data made with one, e.g. sh.load_fashion_mnist("
+            f"val_size={cfg.val_size}) or sh.synthetic_data(n_val=128)" if cfg.val_size else
+            ": load the data with val_size > 0, e.g. sh.load_fashion_mnist(val_size=5000)"))
+    if cfg.batch_size > len(data.train_x):
+        raise ValueError(f"batch_size={cfg.batch_size} is larger than the {len(data.train_x)} training "
+                         f"images: the stacked trainer needs at least one full batch. Choose "
+                         f"batch_size <= {len(data.train_x)}, e.g. cfg.but(batch_size={min(128, len(data.train_x))})")
 
 
 def epoch_batches(gens, n, batch, device):
@@ -249,7 +256,9 @@ def check_members(states, masks, data_seeds):
     states = list(states) if isinstance(states, (list, tuple)) else None
     if not states or not all(isinstance(s, dict) for s in states):
         raise ValueError("train_many needs a non-empty list of initial state dicts "
-                         "(e.g. [sh.theta0(seed) for seed in seeds])")
+                         "(e.g. [sh.theta0(seed) for seed in seeds])" + (
+                             "; got a model among them: take its state dict with sh.snapshot(model)"
+                             if any(isinstance(s, torch.nn.Module) for s in states or []) else ""))
     refuse_unscorable_states(states)
     shape = {n: tuple(t.shape) for n, t in states[0].items()}
     for s in states:

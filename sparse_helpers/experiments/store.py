@@ -323,25 +323,29 @@ class Experiment:
         if path is not None:
             self.refuse_others_file(Path(path))
         found = [Path(path)] if path is not None else self.stored_copies()
-        for copy in found if reuse else []:
-            if not copy.is_file():
-                continue
-            try:
-                result = self.read(copy)
-                report("reused", copy, self.kind)
-                return result
-            except StoredResultError as err:
-                if path is not None and not str(copy).endswith(".safetensors"):
-                    raise ValueError(f"path {path} exists and is not a result file; name a new file "
-                                     f"ending in .safetensors, or delete it") from err
-                print(f"Not reusing {copy.name}: {err}\n" + (
-                    f"Trying {found[-1].parent.name}/{found[-1].name}." if copy != found[-1] else "Computing afresh."))
+        stored = self.first_valid([p for p in found if p.is_file()]) if reuse else None
+        if stored is not None:
+            return stored
         start = time.perf_counter()
         result = self.compute(progress)
         target = Path(path) if path is not None else checkpoints_dir() / self.filename()
         self.write(result, target)
         report("computed", target, self.kind, time.perf_counter() - start)
         return result
+
+    def first_valid(self, copies):
+        """The result in the first of copies that passes its checks (and says so), or None; each
+        copy refused is reported, so that a damaged one never hides a valid one after it."""
+        for i, copy in enumerate(copies):
+            try:
+                result = self.read(copy)
+                report("reused", copy, self.kind)
+                return result
+            except StoredResultError as err:
+                after = (f"Trying {copies[i + 1].parent.name}/{copies[i + 1].name}." if i + 1 < len(copies)
+                         else "Computing afresh.")
+                print(f"Not reusing {copy.name}: {err}\n{after}")
+        return None
 
     def refuse_others_file(self, path):
         """A ValueError, before anything is computed, when path holds finished work that is not
