@@ -177,6 +177,8 @@ def kept_per_layer(state, masks):
 
 def dead_units(masks):
     """Hidden units on no surviving input-to-output path, per hidden layer: a list of counts."""
+    if isinstance(masks, dict) and not masks:
+        raise ValueError("dead_units needs the masks of every weight matrix of one MLP, input layer first; got none")
     refuse_bad_masks(masks)
     masks = checked(masks)
     mats = [masks[n] > 0 for n in weight_names(masks)]  # (out, in) each, input layer first
