@@ -91,8 +91,10 @@ def test_early_stop_checks_five_times_an_epoch(tiny, monkeypatch):
 
 def test_early_stop_without_a_validation_split_is_refused(tiny):
     no_val = dataclasses.replace(tiny, val_x=tiny.val_x[:0], val_y=tiny.val_y[:0])
-    with pytest.raises(ValueError, match="val_size > 0"):
+    with pytest.raises(ValueError, match="although cfg.val_size=5000: these data were made without one"):
         train_many([sh.theta0(0)], no_val, FAST, early_stop=True, progress=False)
+    with pytest.raises(ValueError, match="val_size > 0"):
+        train_many([sh.theta0(0)], no_val, FAST.but(val_size=0), early_stop=True, progress=False)
 
 
 def test_real_data_one_epoch_reaches_75_percent(real):
@@ -196,7 +198,8 @@ def test_a_run_without_a_validation_split_reports_nan(tiny):
     no_val = dataclasses.replace(tiny, val_x=tiny.val_x[:0], val_y=tiny.val_y[:0])
     (run,) = train_many([sh.theta0(0)], no_val, FAST, progress=False)
     assert np.isnan(run.val_acc) and run.test_acc > 0.1
-    assert np.isnan(sh.evaluate(sh.theta0(0), no_val, split="val"))
+    with pytest.raises(ValueError, match="data.val_x holds no images"):  # not a silent nan
+        sh.evaluate(sh.theta0(0), no_val, split="val")
 
 
 def test_diverging_training_is_reported_not_returned(tiny):

@@ -3,8 +3,9 @@
 The post names its architecture, epochs, prune rate and threshold; it does not name the
 optimizer, learning rate, batch size or seeds. Those are our choices (notebook 01 says why).
 """
+import functools
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from .validate import (as_choice, as_fraction, as_hidden, as_int, as_positive, as_seed, as_seeds,
                        plain)
@@ -20,6 +21,10 @@ def as_rates(rates):
     if isinstance(rates, (str, bytes, dict, set)) or not hasattr(rates, "__iter__"):
         raise ValueError(f"explorer_rates must be a list of prune rates, e.g. (0.1, 0.2, 0.3); got {rates!r}")
     out = tuple(sorted({round(as_fraction(r, "each of explorer_rates", low_open=True), 6) for r in rates}))
+    if off := [r for r in out if r not in SLIDER_RATES]:
+        raise ValueError(f"explorer_rates must lie on notebook 04's slider, the 1% steps 0.05, 0.06, ... 0.9, "
+                         f"or they would be trained but could never be chosen; {off} do not. Use e.g. "
+                         f"explorer_rates=(0.1, 0.2, 0.3)")
     return out
 
 
@@ -55,11 +60,13 @@ class Config:
     checks_per_epoch: int = 5         # validation-loss checks per epoch, for early stopping
     story_seed: int = 0               # the seed the notebooks follow run by run, as the post does
     explorer_rates: tuple = SLIDER_RATES  # notebook 04's prune-rate slider: stored for story_seed
-    threads: int = threads_from_env()  # CPU threads ($SPARSE_THREADS); 0 = by stack size
+    threads: int = field(default_factory=threads_from_env)  # CPU threads ($SPARSE_THREADS, read
+    # whenever a Config is made); 0 = by stack size
 
     def __post_init__(self):
         for name, value in self.checked().items():
             object.__setattr__(self, name, value)
+        refuse_out_of_range(self)
 
     def checked(self):
         """Every field in its clean form; a ValueError naming the first bad one."""
@@ -110,6 +117,38 @@ class Config:
         return plain(asdict(self))
 
 
+# Upper bounds no run of this series comes near, each with why: beyond them a typo
+# (epochs=1000000) would train for days. Checked once every field is in its clean form.
+LIMITS = {"epochs": (1000, "1,000 epochs already train for hours"),
+          "control_epochs": (1000, "1,000 epochs already train for hours"),
+          "rounds": (100, "100 rounds at even the slider's smallest rate, 5%, leave under 1% of the weights"),
+          "batch_size": (N_TRAIN, f"Fashion-MNIST has {N_TRAIN:,} training images"),
+          "reinits": (100, "each re-initialisation trains every round again"),
+          "checks_per_epoch": (100, "each check scores the whole validation split")}
+
+
+def refuse_out_of_range(cfg):
+    """A ValueError naming the first setting above its upper bound (LIMITS)."""
+    if over := next((k for k, (most, _) in LIMITS.items() if getattr(cfg, k) > most), None):
+        raise ValueError(f"{over} must be at most {LIMITS[over][0]:,} ({LIMITS[over][1]}); got "
+                         f"{getattr(cfg, over)!r}. The default is {over}={getattr(Config, over)}")
+
+
+def refuse_unknown_settings(init):
+    """Config's __init__, refusing an unknown setting with the message Config.but gives (rather
+    than Python's TypeError); it only refuses, then calls the dataclass's own __init__."""
+    @functools.wraps(init)
+    def checked_init(self, *args, **kwargs):
+        """Refuse unknown keyword settings, then initialise as the dataclass does."""
+        unknown = set(kwargs) - {f.name for f in fields(Config)}
+        if unknown:
+            raise ValueError(f"unknown setting(s) {sorted(unknown)}; the settings are "
+                             f"{[f.name for f in fields(Config)]}")
+        init(self, *args, **kwargs)
+    return checked_init
+
+
+setattr(Config, "__init__", refuse_unknown_settings(Config.__init__))
 DEFAULTS = Config()
 
 

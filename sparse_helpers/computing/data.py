@@ -12,7 +12,7 @@ import torch
 
 from .config import DEFAULTS
 from .paths import REPO_ROOT
-from .validate import as_int, as_seed
+from .validate import N_CLASSES, N_PIXELS, as_int, as_seed
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -39,9 +39,12 @@ TENSORS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")
 class Dataset:
     """A dataset split three ways: flattened float32 images and int64 labels, plus class names.
 
-    Its tensors are read-only (torch refuses in-place edits of them) and its fingerprint is taken
-    once, when it is made, so that every result computed from it names exactly these contents.
-    Make a changed copy with dataclasses.replace(data, train_x=...): it gets its own fingerprint.
+    Its tensors are private copies that torch refuses to edit in place, and its fingerprint is
+    taken once, when it is made, so that every result computed from it names exactly these
+    contents. An edit that gets through anyway (through `.numpy()`, say) is caught where the data
+    enter training, evaluation or a result's key: each tensor's digest is checked again there
+    (`edited_parts`), and the data are refused. Make a changed copy with
+    dataclasses.replace(data, train_x=...): it gets its own fingerprint.
     """
     train_x: torch.Tensor
     train_y: torch.Tensor
@@ -59,12 +62,36 @@ class Dataset:
             if torch.is_tensor(t) and not t.is_inference():
                 with torch.inference_mode():  # a private copy that refuses in-place edits
                     object.__setattr__(self, part, t.clone())
-        object.__setattr__(self, "fingerprint", fingerprint(self))
+        refuse_non_finite_images(self)
+        whole, parts = digests(self)
+        object.__setattr__(self, "fingerprint", whole)
+        object.__setattr__(self, "_part_digests", parts)  # tensor name -> digest; not a field
 
     @property
     def label(self):
         """The name and fingerprint, as results record them: 'fashion-mnist, ... #1a2b3c4d5e6f'."""
         return f"{self.name} #{self.fingerprint}"
+
+    def edited_parts(self, splits=("train", "val", "test")):
+        """The tensors of the given splits ('train', 'val', 'test') whose contents changed since
+        the Dataset was made (an edit through a numpy view, say); [] when none did."""
+        names = [f"{s}_{xy}" for s in splits for xy in "xy"]
+        return [n for n in names if part_digest(n, getattr(self, n)) != self._part_digests.get(n)]
+
+
+def refuse_non_finite_images(data):
+    """A ValueError when a split's images hold NaN or infinite values (they would be scored)."""
+    for part in ("train_x", "val_x", "test_x"):
+        x = getattr(data, part)
+        if torch.is_tensor(x) and x.is_floating_point() and not all_finite(x):
+            raise ValueError(f"data.{part} holds NaN or infinite pixels ({int((~torch.isfinite(x)).sum())} "
+                             f"values): a model would score them as one class. Replace or drop those "
+                             f"images, or build the data with sh.load_fashion_mnist() or sh.synthetic_data()")
+
+
+def all_finite(x):
+    """Whether every value of a float tensor is finite (a finite sum settles it quickly)."""
+    return bool(x.sum().isfinite()) or bool(torch.isfinite(x).all())
 
 
 def fashion_name(val_size, split_seed):
@@ -75,16 +102,35 @@ def fashion_name(val_size, split_seed):
 def fingerprint(data):
     """12 hex digits that change with the size or contents of any split, so that a subset, an edit
     or shuffled labels under the same name never reuse another's results."""
-    digest = hashlib.blake2b(digest_size=6)
-    for part in TENSORS:
-        t = getattr(data, part)
-        if not torch.is_tensor(t):
-            digest.update(f"{part}:{type(t).__name__}|".encode())
-            continue
-        t = t.detach().cpu().contiguous()
-        digest.update(f"{tuple(t.shape)}:{t.dtype}|".encode())
-        digest.update(t.numpy())  # the raw bytes: the same on every CPU
+    return digests(data)[0]
+
+
+def tensor_bytes(part, t):
+    """The description and raw bytes (the same on every CPU) a digest of one tensor reads."""
+    if not torch.is_tensor(t):
+        return f"{part}:{type(t).__name__}|".encode(), b""
+    t = t.detach().cpu().contiguous()
+    return f"{tuple(t.shape)}:{t.dtype}|".encode(), t.numpy()
+
+
+def part_digest(part, t):
+    """A digest of one tensor's shape, dtype and bytes (as `digests` takes it)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for chunk in tensor_bytes(part, t):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def digests(data):
+    """(the fingerprint, {tensor name: its own digest}), reading each tensor's bytes once."""
+    whole, parts = hashlib.blake2b(digest_size=6), {}
+    for part in TENSORS:
+        own = hashlib.blake2b(digest_size=8)
+        for chunk in tensor_bytes(part, getattr(data, part)):
+            whole.update(chunk)
+            own.update(chunk)
+        parts[part] = own.hexdigest()
+    return whole.hexdigest(), parts
 
 
 class RawArrays(NamedTuple):
@@ -215,6 +261,10 @@ def asked_place(root=None):
                      "pass the folder that holds them as root, or pass no root to search "
                      f"{REPO_ROOT / 'data'} and {DEBIAN_DIR}")
     env = os.environ.get("FASHION_MNIST_DIR")
+    if env is not None and not env.strip():
+        raise ValueError(f"FASHION_MNIST_DIR is set but empty; unset it to search {REPO_ROOT / 'data'} "
+                         f"and {DEBIAN_DIR}, or set it to the folder that holds the four files, e.g. "
+                         f"FASHION_MNIST_DIR={DEBIAN_DIR}")
     if env:
         return Place(Path(env), f"FASHION_MNIST_DIR={env!r}",
                      "set FASHION_MNIST_DIR to the folder that holds them, or unset it to "
@@ -320,18 +370,33 @@ _CACHE = {}
 
 
 def read_raw(found):
-    """The four files of a Found folder as RawArrays, read and checked once per folder."""
+    """The four files of a Found folder as RawArrays, read and checked once per folder.
+
+    The cached copy is shared by every caller: if one edited it in place (through a numpy view),
+    its digest no longer matches and the files are read again.
+    """
     key = ("raw", found.folder.resolve())
+    if key in _CACHE and raw_digest(_CACHE[key][0]) != _CACHE[key][1]:
+        del _CACHE[key]
     if key not in _CACHE:
         with torch.inference_mode():  # read-only, shared by every caller
             arrays = {name: torch.from_numpy(read_checked(path, name).copy()).clone()
                       for name, path in found.files.items()}
-            _CACHE[key] = RawArrays(
+            raw = RawArrays(
                 train_images=arrays["train-images-idx3-ubyte"],
                 train_labels=arrays["train-labels-idx1-ubyte"].long(),
                 test_images=arrays["t10k-images-idx3-ubyte"],
                 test_labels=arrays["t10k-labels-idx1-ubyte"].long())
-    return _CACHE[key]
+            _CACHE[key] = (raw, raw_digest(raw))
+    return _CACHE[key][0]
+
+
+def raw_digest(raw):
+    """A digest of the four raw arrays' bytes, to notice an in-place edit of the cached copy."""
+    digest = hashlib.blake2b(digest_size=8)
+    for t in raw:
+        digest.update(t.contiguous().numpy())
+    return digest.hexdigest()
 
 
 def raw_arrays(root=None, download_if_missing=True):
@@ -393,6 +458,8 @@ def load_fashion_mnist(root=None, val_size=DEFAULTS.val_size, split_seed=DEFAULT
     found = resolve(root, download_if_missing)
     # Keyed on the folder actually used, so a new root or $FASHION_MNIST_DIR loads anew.
     key = ("dataset", found.folder.resolve(), val_size, split_seed)
+    if key in _CACHE and _CACHE[key].edited_parts():
+        del _CACHE[key]  # a caller edited the shared copy in place: build it again from the files
     if key not in _CACHE:
         _CACHE[key] = build(read_raw(found), val_size, split_seed)
     return _CACHE[key]
@@ -405,6 +472,13 @@ def synthetic_data(n_train=512, n_val=128, n_test=256, n_features=784, n_classes
     n_val = as_int(n_val, "n_val", minimum=0, example=128)
     n_features = as_int(n_features, "n_features", minimum=1, example=784)
     n_classes = as_int(n_classes, "n_classes", minimum=2, example=10)
+    if n_features != N_PIXELS:
+        raise ValueError(f"n_features must be {N_PIXELS}: the package's MLP takes 28x28 = {N_PIXELS} "
+                         f"pixels, so data of {n_features} features could be neither trained nor "
+                         f"scored; leave n_features at {N_PIXELS}")
+    if n_classes > N_CLASSES:
+        raise ValueError(f"n_classes must be from 2 to {N_CLASSES}: the package's MLP has {N_CLASSES} "
+                         f"outputs; got {n_classes}")
     g = torch.Generator().manual_seed(as_seed(seed))
     centers = torch.randn(n_classes, n_features, generator=g)
 

@@ -7,7 +7,7 @@ from torch import nn
 
 from .config import DEFAULTS
 from .layout import hidden_sizes, layer_label, weight_names
-from .validate import as_hidden, as_seed
+from .validate import as_hidden, as_seed, refuse_bad_device, refuse_unscorable_state
 
 IMAGE_SIDE, N_CLASSES = 28, 10
 N_INPUTS = IMAGE_SIDE * IMAGE_SIDE
@@ -59,6 +59,8 @@ def snapshot(model):
 
 def load_state(state, device="cpu"):
     """A fresh MLP holding the given parameters."""
+    refuse_unscorable_state(state)
+    refuse_bad_device(device)
     model = make_mlp(hidden_sizes(state))
     model.load_state_dict(state)
     return model.to(device)

@@ -59,7 +59,18 @@ def figures_dir():
     if _RUN["changed"]:
         default = REPO_ROOT / "build" / "figures" / run_label()
     folder = folder_from_env("SPARSE_FIGURES_DIR", default)
-    folder.mkdir(parents=True, exist_ok=True)
+    named = "SPARSE_FIGURES_DIR" if os.environ.get("SPARSE_FIGURES_DIR") else "the figures folder"
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{named} names {folder}, which is a file, not a folder; set "
+                         f"SPARSE_FIGURES_DIR to a folder (it is made if missing), or unset it")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"{named} names {folder}, which cannot be made ({err}); set "
+                         f"SPARSE_FIGURES_DIR to a folder you may write, or unset it") from err
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{named} names {folder}, which you may not write to; set "
+                         f"SPARSE_FIGURES_DIR to a folder you may write, or unset it")
     return folder
 
 
@@ -77,6 +88,19 @@ def recompute_requested():
 
 
 def results_log():
-    """The file $SPARSE_RESULTS_LOG names, where each result used is recorded (or None)."""
+    """The file $SPARSE_RESULTS_LOG names, where each result used is recorded (or None); a
+    ValueError when no line could be appended to it (a folder, a missing or read-only folder, a
+    read-only file), so that a run stops before it computes, not after."""
     value = os.environ.get("SPARSE_RESULTS_LOG", "").strip()
-    return Path(value) if value else None
+    if not value:
+        return None
+    path, fix = Path(value), "set SPARSE_RESULTS_LOG to a file you may write (it is made if missing), or unset it"
+    if path.is_dir():
+        raise ValueError(f"SPARSE_RESULTS_LOG names {path}, which is a folder, not a file; {fix}")
+    if not path.parent.is_dir():
+        raise ValueError(f"SPARSE_RESULTS_LOG names {path}, but its folder {path.parent} does not exist; {fix}")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ValueError(f"SPARSE_RESULTS_LOG names {path}, which is read-only; {fix}")
+    if not path.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ValueError(f"SPARSE_RESULTS_LOG names {path}, but its folder {path.parent} is read-only; {fix}")
+    return path

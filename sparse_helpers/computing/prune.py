@@ -13,7 +13,8 @@ import torch
 from .config import DEFAULTS
 from .layout import layer_label, weight_names
 from .model import IMAGE_SIDE, all_weights
-from .validate import as_counts, as_finite_state, as_fraction, as_int, as_list, as_mask, as_masks, as_seed, as_state
+from .validate import (as_counts, as_finite_state, as_fraction, as_int, as_list, as_mask, as_masks, as_seed,
+                       as_state, refuse_bad_masks, refuse_bad_state_kind)
 
 
 def dense_masks(state):
@@ -126,6 +127,7 @@ def global_top_masks(state, k):
 
 def random_masks(state, counts, seed=0):
     """Random masks keeping counts[i] weights of each layer, drawn from seed."""
+    refuse_bad_state_kind(state, "state (or masks)")
     g, out = torch.Generator().manual_seed(as_seed(seed)), {}
     for n, k in zip(weight_names(state), as_counts(counts, layer_sizes(state))):
         keep = torch.zeros(state[n].numel())
@@ -136,6 +138,7 @@ def random_masks(state, counts, seed=0):
 
 def random_masks_like(masks, seed=0):
     """Random masks keeping as many weights in each layer as the given masks do."""
+    refuse_bad_masks(masks)
     return random_masks(masks, [int(as_mask(m, n, m.shape).sum()) for n, m in masks.items()], seed)
 
 
@@ -163,6 +166,8 @@ def uniform_counts(state, kept_total, seed=0):
 
 def apply_masks(state, masks):
     """A copy of state with the masked weights set to zero."""
+    refuse_bad_state_kind(state)
+    refuse_bad_masks(masks)
     masks = as_masks(masks, state)
     return {k: torch.where(masks[k] > 0, v, torch.zeros_like(v)) if k in masks else v.clone()
             for k, v in state.items()}
@@ -170,16 +175,19 @@ def apply_masks(state, masks):
 
 def checked(masks):
     """masks with every tensor checked to hold only 0 and 1."""
+    refuse_bad_masks(masks)
     return {n: as_mask(m, n, m.shape) for n, m in masks.items()}
 
 
 def kept(masks):
     """How many weights the masks keep."""
+    refuse_bad_masks(masks)
     return int(sum(m.sum().item() for m in checked(masks).values()))
 
 
 def sparsity_of(masks):
     """The fraction of weights the masks remove."""
+    refuse_bad_masks(masks)
     total = sum(m.numel() for m in masks.values())
     if not total:
         raise ValueError("masks must hold at least one weight matrix; got none")
@@ -188,11 +196,16 @@ def sparsity_of(masks):
 
 def kept_per_layer(state, masks):
     """Weights kept in each layer, as {'784x8': kept, ...}."""
+    refuse_bad_state_kind(state)
+    refuse_bad_masks(masks)
     return {layer_label(n, state): int(m.sum()) for n, m in as_masks(masks, state).items()}
 
 
 def dead_units(masks):
     """Hidden units on no surviving input-to-output path, per hidden layer: a list of counts."""
+    if isinstance(masks, dict) and not masks:
+        raise ValueError("dead_units needs the masks of every weight matrix of one MLP, input layer first; got none")
+    refuse_bad_masks(masks)
     masks = checked(masks)
     mats = [masks[n] > 0 for n in weight_names(masks)]  # (out, in) each, input layer first
     if not mats or any(a.shape[0] != b.shape[1] for a, b in zip(mats, mats[1:])):
@@ -208,5 +221,13 @@ def dead_units(masks):
 
 def input_pixel_map(masks, state):
     """A 28x28 map of how many first-layer connections each input pixel still has."""
+    refuse_bad_masks(masks)
+    refuse_bad_state_kind(state)
+    if not weight_names(state) or weight_names(state)[0] not in masks:
+        raise ValueError(f"masks must include the first weight matrix of the state "
+                         f"({(weight_names(state) or ['none'])[0]}); got masks for {sorted(masks)}")
+    if state[weight_names(state)[0]].shape[1] != IMAGE_SIDE * IMAGE_SIDE:
+        raise ValueError(f"input_pixel_map needs a first layer of {IMAGE_SIDE * IMAGE_SIDE} inputs (28x28 "
+                         f"pixels); got {state[weight_names(state)[0]].shape[1]}")
     first = weight_names(state)[0]
     return as_mask(masks[first], first, state[first].shape).sum(0).view(IMAGE_SIDE, IMAGE_SIDE)

@@ -16,7 +16,9 @@ from .config import DEFAULTS, as_config
 from .model import default_device, load_state, snapshot
 from .progress import Progress
 from .stack import EarlyStopTracker, Stack, stack_states, stacked_eval
-from .validate import as_dataset, as_finite_state, as_int, as_list, as_masks, as_seed
+from .validate import (as_dataset, as_finite_state, as_int, as_list, as_masks, as_seed, refuse_bad_device,
+                       refuse_empty_split, refuse_unscorable_state, refuse_unscorable_states,
+                       refuse_untrainable_model, refuse_unusable_data)
 
 # Two threads pay off only for a stack this large (benchmarks/trainer_speed.py --threads 1,2 measures it).
 MIN_K_FOR_ALL_THREADS = 16
@@ -83,9 +85,13 @@ def train(model, data, cfg=DEFAULTS, masks=None, data_seed=0, epochs=None, progr
 
     This is the reference `train_many` is tested against; masked weights stay exactly zero.
     """
+    refuse_untrainable_model(model)
+    refuse_bad_device(device)
     cfg = as_config(cfg)
     epochs = as_int(cfg.epochs if epochs is None else epochs, "epochs", minimum=1, example=10)
     data, device = as_dataset(data), device or default_device()
+    refuse_unusable_data(data)
+    refuse_empty_split(data, "test")
     masks = as_masks(masks, snapshot(model)) or {}
     model.to(device)
     params = dict(model.named_parameters())
@@ -127,9 +133,12 @@ def apply_masks(pairs):
 @torch.no_grad()
 def evaluate(state, data, masks=None, split="test"):
     """Accuracy of the MLP with the given parameters on a split, masked weights set to zero."""
+    refuse_unscorable_state(state)
     masks = as_masks(masks, as_finite_state(state)) or {}
     state = {k: v * masks[k] if k in masks else v for k, v in state.items()}
     x, y = split_of(as_dataset(data, need_train=False), split)
+    refuse_unusable_data(data, (split,))
+    refuse_empty_split(data, split)
     return stacked_eval(stack_states([state]), x, y)[1][0].item()
 
 
@@ -161,9 +170,8 @@ def train_many(states, data, cfg=DEFAULTS, masks=None, data_seeds=0, epochs=None
     cfg = as_config(cfg)
     states, masks, seeds = check_members(states, masks, data_seeds)
     data = as_dataset(data)
+    refuse_unfit_for_stack(data, cfg, early_stop, device)
     epochs = as_int(cfg.epochs if epochs is None else epochs, "epochs", minimum=1, example=10)
-    if early_stop and len(data.val_x) == 0:
-        raise ValueError("early_stop needs a validation split: load the data with val_size > 0")
     order, sizes, group_seeds = group_by_seed(seeds)
     device = device or default_device()
     stack = Stack([states[i] for i in order], [masks[i] for i in order], device, sizes)
@@ -186,6 +194,25 @@ def train_many(states, data, cfg=DEFAULTS, masks=None, data_seeds=0, epochs=None
             bar.update()
     runs = collect_runs(stack, test, val, curves, tracker)
     return [runs[order.index(i)] for i in range(len(states))]
+
+
+def refuse_unfit_for_stack(data, cfg, early_stop, device):
+    """A ValueError when train_many cannot train on data with cfg: a bad device, edited data or
+    non-finite images, no test images to score, early stopping without a validation split, or a
+    batch larger than the training set."""
+    refuse_bad_device(device)
+    refuse_unusable_data(data)
+    refuse_empty_split(data, "test")
+    if early_stop and len(data.val_x) == 0:
+        raise ValueError("early_stop needs a validation split, but data.val_x is empty" + (
+            f", although cfg.val_size={cfg.val_size}: these data were made without one (e.g. "
+            f"sh.synthetic_data(n_val=0)); pass data made with one, e.g. sh.load_fashion_mnist("
+            f"val_size={cfg.val_size}) or sh.synthetic_data(n_val=128)" if cfg.val_size else
+            ": load the data with val_size > 0, e.g. sh.load_fashion_mnist(val_size=5000)"))
+    if cfg.batch_size > len(data.train_x):
+        raise ValueError(f"batch_size={cfg.batch_size} is larger than the {len(data.train_x)} training "
+                         f"images: the stacked trainer needs at least one full batch. Choose "
+                         f"batch_size <= {len(data.train_x)}, e.g. cfg.but(batch_size={min(128, len(data.train_x))})")
 
 
 def epoch_batches(gens, n, batch, device):
@@ -229,7 +256,10 @@ def check_members(states, masks, data_seeds):
     states = list(states) if isinstance(states, (list, tuple)) else None
     if not states or not all(isinstance(s, dict) for s in states):
         raise ValueError("train_many needs a non-empty list of initial state dicts "
-                         "(e.g. [sh.theta0(seed) for seed in seeds])")
+                         "(e.g. [sh.theta0(seed) for seed in seeds])" + (
+                             "; got a model among them: take its state dict with sh.snapshot(model)"
+                             if any(isinstance(s, torch.nn.Module) for s in states or []) else ""))
+    refuse_unscorable_states(states)
     shape = {n: tuple(t.shape) for n, t in states[0].items()}
     for s in states:
         if {n: tuple(t.shape) for n, t in s.items()} != shape:

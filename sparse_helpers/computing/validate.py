@@ -118,6 +118,14 @@ def as_choice(value, name, options):
 
 def as_seeds(seeds, name="seeds"):
     """seeds as a tuple of distinct ints (at least one), or a ValueError."""
+    if isinstance(seeds, np.ndarray) and seeds.ndim == 0:
+        raise ValueError(f"{name} must be a list of whole numbers, e.g. {name}=[0, 1, 2]; got the "
+                         f"0-d array {seeds!r}: write {name}=({seeds.item()!r},) for one seed, or "
+                         f"{name}=range({seeds.item()!r}) for that many")
+    if isinstance(seeds, (dict, set, frozenset)):
+        raise ValueError(f"{name} must be an ordered list of whole numbers, e.g. {name}=[0, 1, 2]; got "
+                         f"a {type(seeds).__name__} ({seeds!r:.60}), whose order is not the one you "
+                         f"wrote: pass a list or tuple")
     if isinstance(seeds, (numbers.Number, str, bytes)) or not hasattr(seeds, "__iter__"):
         raise ValueError(f"{name} must be a list of whole numbers, e.g. {name}=[0, 1, 2]; "
                          f"got {seeds!r}")
@@ -129,6 +137,9 @@ def as_seeds(seeds, name="seeds"):
 
 def as_hidden(hidden):
     """Hidden layer sizes as a tuple of positive ints, or a ValueError."""
+    if isinstance(hidden, np.ndarray) and hidden.ndim == 0:
+        raise ValueError(f"hidden must be an ordered sequence of hidden layer sizes, e.g. hidden=(8, 4); "
+                         f"got the 0-d array {hidden!r}: write hidden=({hidden.item()!r},) for one layer")
     if isinstance(hidden, (numbers.Number, str, bytes, set, frozenset, dict)) \
             or not hasattr(hidden, "__len__") or len(hidden) == 0:
         raise ValueError(f"hidden must be an ordered sequence of hidden layer sizes, e.g. "
@@ -190,8 +201,9 @@ def as_finite_state(state):
                          f"sh.snapshot(model) or sh.theta0(seed)")
     bad = [k for k, v in state.items() if not torch.isfinite(v).all()]
     if bad:
-        raise ValueError(f"the weights hold NaN or infinite values in {bad}: the model diverged or the "
-                         f"state was damaged; retrain it (a lower learning rate helps)")
+        raise ValueError(f"the weights hold NaN or infinite values in {bad}. If they come from training, "
+                         f"it diverged: retrain with a lower learning rate (lr). Otherwise the state was "
+                         f"damaged or built by hand: make it with sh.snapshot(model) or sh.theta0(seed)")
     return state
 
 
@@ -232,3 +244,167 @@ def plain(value):
     if isinstance(value, numbers.Real):
         return as_float(value)
     return value
+
+
+# ---------------------------------------------------------------- refusals
+# Each refuse_* function below only raises (its body is `if bad: raise ...`), so a call to it on
+# its own line keys nothing (docs/architecture.md, "Refusing is not computing"). The *_problem
+# helpers they call return what is wrong, or '', and are reached only from those refusals.
+
+PARTS = ("train", "val", "test")
+GOOD_MODEL = "sh.make_mlp(hidden, seed) or sh.load_state(state)"
+GOOD_STATE = "sh.snapshot(model) or sh.theta0(seed)"
+
+
+def evaluator_problem(state):
+    """What keeps a state dict from being one the package's evaluator can score, or ''.
+
+    The evaluator is a ReLU MLP on 784 pixels with 10 outputs and at least one hidden layer.
+    """
+    if not isinstance(state, dict) or not state or not all(torch.is_tensor(t) for t in state.values()):
+        kind = "a model" if isinstance(state, torch.nn.Module) else type(state).__name__
+        return (f"expected a state dict of tensors ({GOOD_STATE}); got {kind}"
+                + (": take its state dict with sh.snapshot(model)" if kind == "a model" else ""))
+    problem = mlp_problem(state)
+    if problem:
+        return problem
+    names = weight_names(state)
+    if len(names) < 2:
+        return (f"it has {len(names)} weight matrix, but the package's MLP has at least one hidden "
+                f"layer (784-hidden...-10), e.g. {GOOD_STATE}")
+    n_in, n_out = state[names[0]].shape[1], state[names[-1]].shape[0]
+    if n_in != N_PIXELS or n_out != N_CLASSES:
+        return (f"it maps {n_in} inputs to {n_out} outputs, but the images have {N_PIXELS} pixels "
+                f"and {N_CLASSES} classes: make it with {GOOD_STATE}")
+    return ""
+
+
+def refuse_unscorable_state(state, what="state"):
+    """A ValueError when state is not an MLP state dict the evaluator can score."""
+    if problem := evaluator_problem(state):
+        raise ValueError(f"{what} is not the state dict of this package's MLP: {problem}")
+
+
+def refuse_unscorable_states(states):
+    """A ValueError naming the first of a list of initial states the trainer cannot train."""
+    if bad := next(((i, p) for i, s in enumerate(states) if (p := evaluator_problem(s))), None):
+        raise ValueError(f"initial state {bad[0]} is not the state dict of this package's MLP: "
+                         f"{bad[1]}. Make initial states with sh.theta0(seed)")
+    if bad := next(((i, sorted(k for k, v in s.items() if not torch.isfinite(v).all()))
+                    for i, s in enumerate(states) if not all(torch.isfinite(v).all() for v in s.values())),
+                   None):
+        raise ValueError(f"initial state {bad[0]} holds NaN or infinite values in {bad[1]} before any "
+                         f"training: it was damaged or built by hand. Start from sh.theta0(seed)")
+
+
+def model_problem(model):
+    """What keeps a torch model from being the package's MLP (what `train` can train), or ''."""
+    if not isinstance(model, torch.nn.Module):
+        hint = (": for a state dict use sh.train_one(state, data) or train sh.load_state(state)"
+                if isinstance(model, dict) else "")
+        return f"got {type(model).__name__}{hint}"
+    layers = list(model.children()) if isinstance(model, torch.nn.Sequential) else None
+    if not layers or len(layers) % 2 == 0 or not all(
+            isinstance(m, torch.nn.Linear if i % 2 == 0 else torch.nn.ReLU) for i, m in enumerate(layers)):
+        return (f"it must be an nn.Sequential of Linear layers with a ReLU between each pair, as "
+                f"sh.make_mlp builds; got {type(model).__name__} "
+                f"{[type(m).__name__ for m in (layers or [])]}: the package's evaluator scores only "
+                f"that network, so another one would be trained but mis-scored")
+    if not all(p.dtype == torch.float32 for p in model.parameters()):
+        return f"its parameters must be float32; got {sorted({str(p.dtype) for p in model.parameters()})} (use model.float())"
+    return evaluator_problem(dict(model.state_dict()))
+
+
+def refuse_untrainable_model(model):
+    """A ValueError when `train` cannot train and score model faithfully."""
+    if problem := model_problem(model):
+        raise ValueError(f"model must be this package's MLP ({GOOD_MODEL}): {problem}")
+    if bad := sorted(n for n, p in model.named_parameters() if not torch.isfinite(p).all()):
+        raise ValueError(f"the model's weights hold NaN or infinite values in {bad} before any training: "
+                         f"it was damaged or built by hand. Start from {GOOD_MODEL}")
+
+
+def device_problem(device):
+    """What is wrong with a device argument, or ''."""
+    if device is None:
+        return ""
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError, ValueError):
+        return f"device must be None (automatic), 'cpu' or 'cuda' (or 'cuda:0'); got {device!r}"
+    if kind not in ("cpu", "cuda"):
+        return f"device must be None (automatic), 'cpu' or 'cuda'; got {device!r}"
+    if kind == "cuda" and not torch.cuda.is_available():
+        return f"device={device!r} asks for a GPU, but torch finds none here; use device='cpu' or None"
+    return ""
+
+
+def refuse_bad_device(device):
+    """A ValueError when device names no device torch can train on here."""
+    if problem := device_problem(device):
+        raise ValueError(problem)
+
+
+def data_problem(data, parts=PARTS):
+    """What makes the given splits of data unusable, or '': edited in place since the Dataset was
+    made (its fingerprint would be stale), or images that are not finite numbers."""
+    edited = data.edited_parts(parts) if hasattr(data, "edited_parts") else []
+    if edited:
+        return (f"data.{', data.'.join(edited)} changed in place after the Dataset was made, so its "
+                f"fingerprint ({getattr(data, 'fingerprint', '?')}) no longer names its contents and "
+                f"results could be reused for other data. Reload the data (sh.load_fashion_mnist()) or "
+                f"make a changed copy with dataclasses.replace(data, {edited[0]}=...), which gets its "
+                f"own fingerprint")
+    if not hasattr(data, "edited_parts"):  # a hand-built object: its images were never checked
+        bad = [p for p in parts if not bool(torch.isfinite(getattr(data, f"{p}_x")).all())]
+        if bad:
+            return (f"data.{bad[0]}_x holds NaN or infinite pixels; they would be scored as a "
+                    f"prediction of one class. Build datasets with sh.load_fashion_mnist() or "
+                    f"sh.synthetic_data()")
+    return ""
+
+
+def refuse_unusable_data(data, parts=PARTS):
+    """A ValueError when the given splits of data were edited in place or hold non-finite images."""
+    if problem := data_problem(data, parts):
+        raise ValueError(problem)
+
+
+def refuse_empty_split(data, split):
+    """A ValueError when the split to be scored holds no images (its accuracy would be nan)."""
+    if len(getattr(data, f"{split}_x")) == 0:
+        raise ValueError(f"data.{split}_x holds no images, so there is nothing to score (the accuracy "
+                         f"would be nan, and a claim like 'nan < 0.8' would pass silently). Use a "
+                         f"split with images" + (", e.g. load the data with val_size=5000 or "
+                                                 "sh.synthetic_data(n_val=128)" if split == "val" else ""))
+
+
+def masks_problem(masks, what="masks"):
+    """What keeps masks from being a dict of weight name -> 0/1 tensor, or ''."""
+    if isinstance(masks, torch.nn.Module):
+        return (f"{what} must be a dict of weight name -> 0/1 tensor, e.g. sh.prune.global_masks(state, "
+                f"0.5); got a model (for its weights use sh.snapshot(model))")
+    if isinstance(masks, dict) and not masks:
+        return (f"{what} must hold at least one weight matrix (weight name -> 0/1 tensor, e.g. "
+                f"sh.prune.global_masks(state, 0.5)); got none")
+    if not isinstance(masks, dict):
+        return (f"{what} must be a non-empty dict of weight name -> 0/1 tensor, e.g. "
+                f"sh.prune.global_masks(state, 0.5); got {type(masks).__name__} {masks!r:.60}")
+    if bad := [n for n, m in masks.items() if not torch.is_tensor(m)]:
+        return (f"{what}[{bad[0]!r}] must be a tensor of 0s and 1s; got {type(masks[bad[0]]).__name__}"
+                f" (make masks with sh.prune, e.g. sh.prune.global_masks(state, 0.5))")
+    return ""
+
+
+def refuse_bad_masks(masks, what="masks"):
+    """A ValueError when masks are not a dict of tensors (None, a model, a list...)."""
+    if problem := masks_problem(masks, what):
+        raise ValueError(problem)
+
+
+def refuse_bad_state_kind(state, what="state"):
+    """A ValueError when state is not a non-empty dict of tensors (a model, None, a list...)."""
+    if not isinstance(state, dict) or not state or not all(torch.is_tensor(t) for t in state.values()):
+        raise ValueError(f"{what} must be a state dict of tensors, e.g. {GOOD_STATE}; got "
+                         + ("a model: take its state dict with sh.snapshot(model)"
+                            if isinstance(state, torch.nn.Module) else f"{type(state).__name__} {state!r:.60}"))

@@ -1,4 +1,5 @@
 """The dense baseline of notebook 01: one network per seed, each from its θ₀ with its data order."""
+import math
 import time
 from typing import NamedTuple
 
@@ -54,7 +55,17 @@ class BaselineExperiment(Experiment):
                 raise StoredResultError(f"the stored θ₀ of seed {seed} is not what seed {seed} "
                                         f"gives; the file was edited or damaged")
             check_run(run, fresh, cfg.epochs, f"seed {seed}")
+            if len(self.data.val_x) and any(math.isnan(a) for a in [run.val_acc, *run.val_history]):
+                raise StoredResultError(f"seed {seed}'s validation accuracies are NaN, but the data have a "
+                                        f"validation split: the file was edited or damaged")
         return Baseline(cfg, theta0, runs, tensors["seconds"].item(), self.data.label)
+
+
+    def placeholders(self):
+        """Tensors where NaN stands for "no value" rather than damage: the early stop of a run that
+        tracked none, and, without a validation split, the validation accuracies and losses."""
+        no_val = ("trained.final", "trained.val_history", "trained.val_loss_history")
+        return ("trained.early",) + (no_val if len(self.data.val_x) == 0 else ())
 
 
 def trained_baseline(cfg=DEFAULTS, data=None, reuse=None, progress=True, path=None):
@@ -71,7 +82,8 @@ def check_run(run, like, epochs, who):
     if len(run.history) != epochs or len(run.val_history) not in (0, epochs):
         raise StoredResultError(f"{who}'s run does not have {epochs} epochs")
     accs = [run.test_acc, *run.history, *run.val_history] + ([run.early.test_acc] if run.early else [])
-    if not all(0 <= a <= 1 for a in accs):
+    if not all(0 <= a <= 1 for a in [run.test_acc, *run.history] + ([run.early.test_acc] if run.early else [])) \
+            or not (all(0 <= a <= 1 for a in run.val_history) or all(math.isnan(a) for a in run.val_history)):
         raise StoredResultError(f"{who}'s accuracies are not all fractions in [0, 1]")
 
 

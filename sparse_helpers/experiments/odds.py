@@ -115,6 +115,12 @@ class OddsExperiment(Experiment):
                             rows=len(self.levels) * len(WAYS) * self.per_level)
         if set(table["round"]) != set(self.levels) or set(table.way) != set(WAYS):
             raise StoredResultError("its draws are not at the levels and ways asked for")
+        if sorted(zip(table["round"], table.way, table.draw, table.seed)) != sorted(
+                (r, way, i, self.seeds[i % len(self.seeds)]) for r in self.levels for way in WAYS
+                for i in range(self.per_level)):
+            raise StoredResultError(f"its draws are not the plan's: each level and way must hold draws "
+                                    f"0-{self.per_level - 1}, drawn in turn from the seeds {self.seeds}; "
+                                    f"the file was edited or damaged")
         return Odds(self.cfg, table, tensors["speed"].item(), tensors["seconds"].item(),
                     self.data.label)
 

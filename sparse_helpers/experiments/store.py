@@ -26,7 +26,7 @@ from ..computing.data import Dataset, load_fashion_mnist
 from ..computing.layout import in_layer_order
 from ..computing.paths import RESULTS_DIR, checkpoints_dir, recompute_requested, results_log
 from ..computing.config import as_config
-from ..computing.validate import plain
+from ..computing.validate import plain, refuse_unusable_data
 from .codekey import callable_hashes, class_roots, combined, index
 
 
@@ -103,8 +103,22 @@ def remove_stale_partials(path, minutes=30):
             pass  # another process removed it first, or it is not ours to remove
 
 
-def read_file(path):
-    """(header, tensors, tables) of a result file, or a StoredResultError saying why not."""
+def read_header(path):
+    """The header of a result file without checking the rest, or None when it has none readable."""
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            header = json.loads((f.metadata() or {}).get("header", "null"))
+    except (SafetensorError, OSError, ValueError, KeyError, TypeError):
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def read_file(path, nan_ok=()):
+    """(header, tensors, tables) of a result file, or a StoredResultError saying why not.
+
+    nan_ok: tensors where NaN is a placeholder the result stores on purpose (a validation
+    accuracy without a validation split); NaN anywhere else, and infinity anywhere, is damage.
+    """
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
@@ -120,7 +134,8 @@ def read_file(path):
     if meta.get("checksum") != checksum(tensors, meta):
         raise StoredResultError(f"{path} does not match its checksum: it was damaged or edited after it "
                                 "was written")
-    bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()
+           and (k not in nan_ok or torch.isinf(t).any())]
     if bad:
         raise StoredResultError(f"{path} holds non-finite values in {bad[:3]}: it was damaged or edited")
     return header, tensors, tables
@@ -222,6 +237,10 @@ class Experiment:
         """The result from what encode wrote, after checking it."""
         raise NotImplementedError
 
+    def placeholders(self):
+        """Names of the stored tensors where NaN is a placeholder, not damage (none by default)."""
+        return ()
+
     def callables(self):
         """Functions the compute step calls through values, not names (an arm's builder)."""
         return []
@@ -250,15 +269,18 @@ class Experiment:
 
     def stored(self):
         """The stored file of this key in checkpoints/, else in the committed results/, or None."""
-        for folder in (checkpoints_dir(), RESULTS_DIR):
-            path = folder / self.filename()
-            if path.is_file():
-                return path
-        return None
+        found = self.stored_copies()
+        return found[0] if found else None
+
+    def stored_copies(self):
+        """Every stored file of this key: in checkpoints/, then in the committed results/."""
+        paths = (checkpoints_dir() / self.filename(), RESULTS_DIR / self.filename())
+        return [p for i, p in enumerate(paths) if p.is_file() and p.resolve() not in
+                {q.resolve() for q in paths[:i]}]
 
     def read(self, path):
         """The result stored at path, after checking its key and contents."""
-        header, tensors, tables = read_file(path)
+        header, tensors, tables = read_file(path, nan_ok=self.placeholders())
         wanted = self.key()
         if header.get("key") != wanted:
             stored = header.get("key") if isinstance(header.get("key"), dict) else {}
@@ -296,23 +318,55 @@ class Experiment:
         if path is not None and Path(path).is_dir():
             raise ValueError(f"path must name a result file, e.g. {Path(path) / self.filename()}; "
                              f"{path} is a folder")
-        found = Path(path) if path is not None else self.stored()
-        if reuse and found is not None and found.is_file():
-            try:
-                result = self.read(found)
-                report("reused", found, self.kind)
-                return result
-            except StoredResultError as err:
-                if path is not None and not str(found).endswith(".safetensors"):
-                    raise ValueError(f"path {path} exists and is not a result file; name a new file "
-                                     f"ending in .safetensors, or delete it") from err
-                print(f"Not reusing {found.name}: {err}\nComputing afresh.")
+        results_log()  # a bad $SPARSE_RESULTS_LOG is refused now, not after the computing
+        refuse_unusable_data(self.data)  # edited in place since made: its fingerprint would be stale
+        if path is not None:
+            self.refuse_others_file(Path(path))
+        found = [Path(path)] if path is not None else self.stored_copies()
+        stored = self.first_valid([p for p in found if p.is_file()]) if reuse else None
+        if stored is not None:
+            return stored
         start = time.perf_counter()
         result = self.compute(progress)
         target = Path(path) if path is not None else checkpoints_dir() / self.filename()
         self.write(result, target)
         report("computed", target, self.kind, time.perf_counter() - start)
         return result
+
+    def first_valid(self, copies):
+        """The result in the first of copies that passes its checks (and says so), or None; each
+        copy refused is reported, so that a damaged one never hides a valid one after it."""
+        for i, copy in enumerate(copies):
+            try:
+                result = self.read(copy)
+                report("reused", copy, self.kind)
+                return result
+            except StoredResultError as err:
+                after = (f"Trying {copies[i + 1].parent.name}/{copies[i + 1].name}." if i + 1 < len(copies)
+                         else "Computing afresh.")
+                print(f"Not reusing {copy.name}: {err}\n{after}")
+        return None
+
+    def refuse_others_file(self, path):
+        """A ValueError, before anything is computed, when path holds finished work that is not
+        this result: a file that is no result at all, or another experiment's or key's result."""
+        if not path.exists():
+            return
+        header = read_header(path)
+        if header is None:
+            if str(path).endswith(".safetensors"):
+                return  # a damaged result file: recomputed where it was asked for
+            raise ValueError(f"path {path} exists and is not a result file; it would be overwritten. "
+                             f"Name a new file ending in .safetensors, e.g. {path.parent / self.filename()}, "
+                             f"or delete it")
+        stored = header.get("key") if isinstance(header.get("key"), dict) else {}
+        wanted = self.key()
+        if stored != wanted:
+            what = (f"a {stored.get('kind')} result" if stored.get("kind") != self.kind
+                    else f"a {self.kind} result of other settings, data or code")
+            raise ValueError(f"path {path} holds {what}, not this one, and would be overwritten:\n  "
+                             + "\n  ".join(differences(stored, wanted)[:6])
+                             + f"\nName another file, e.g. {path.parent / self.filename()}, or delete it")
 
 
 def computed_this_run():
