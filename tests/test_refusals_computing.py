@@ -343,7 +343,7 @@ def test_a_batch_larger_than_the_training_set_is_named(small, ck):
     (dict(batch_size=10 ** 6), "batch_size must be at most 60,000"),
     (dict(reinits=1000), "reinits must be at most 100"),
     (dict(checks_per_epoch=10 ** 4), "checks_per_epoch must be at most 100"),
-    (dict(explorer_rates=(0.33,)), r"explorer_rates must lie on notebook 04's slider.*\[0.33\]"),
+    (dict(explorer_rates=(0.333,)), r"explorer_rates must lie on notebook 04's slider.*\[0.333\]"),
     (dict(explorer_rates=(0.95,)), "explorer_rates must lie on"),
 ])
 def test_bad_settings_are_named(kwargs, match):
