@@ -405,8 +405,11 @@ def odds_at_level(table, imp, threshold, title):
     frame["acc"] = 100 * frame.val_acc
     order = list(dict.fromkeys(frame.way))
     colours = [palette()[i] for i in (0, 1, 4, 2)][: len(order)]
+    state = np.random.get_state()
+    np.random.seed(0)  # seaborn jitters with numpy's global generator: the same figure every run
     sns.stripplot(frame, x="acc", y="way", order=order, ax=ax, hue="way", hue_order=order,
                   palette=colours, size=5, alpha=0.7, legend=False)
+    np.random.set_state(state)
     ax.axvline(100 * threshold, color=palette()[3], ls="--", lw=1)
     lo, hi = min(frame.acc.min(), 100 * threshold), max(frame.acc.max(), 100 * threshold)
     ax.set(xlabel="validation accuracy after training", ylabel="", title=title, xlim=(lo - 2, hi + 1))
