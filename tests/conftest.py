@@ -17,6 +17,15 @@ def real():
     return sh.load_fashion_mnist()
 
 
+@pytest.fixture
+def ck(tmp_path, monkeypatch):
+    """Results written to and read from a temporary folder only, never the committed results/."""
+    from sparse_helpers.experiments import store
+    monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path))
+    monkeypatch.setattr(store, "RESULTS_DIR", tmp_path / "no-committed-results")
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def tiny():
     """A small learnable synthetic problem with Fashion-MNIST's shapes."""

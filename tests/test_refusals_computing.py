@@ -28,14 +28,6 @@ def small():
     return sh.synthetic_data(n_train=256, n_val=64, n_test=64, seed=7)
 
 
-@pytest.fixture
-def ck(tmp_path, monkeypatch):
-    """Results written to and read from a temporary folder only."""
-    monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path))
-    monkeypatch.setattr(store, "RESULTS_DIR", tmp_path / "no-committed-results")
-    return tmp_path
-
-
 def no_training(monkeypatch):
     """Make any training in the baseline fail loudly: a refusal must come before it."""
     def fail(*args, **kwargs):

@@ -18,14 +18,6 @@ from sparse_helpers.experiments.lottery import LotteryExperiment
 ONE_EPOCH = sh.Config(seeds=(0, 1), epochs=1)
 
 
-@pytest.fixture
-def ck(tmp_path, monkeypatch):
-    """Results written to and read from a temporary folder only."""
-    monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path))
-    monkeypatch.setattr(store, "RESULTS_DIR", tmp_path / "no-committed-results")
-    return tmp_path
-
-
 def test_tables_read_back_exactly_with_their_dtypes(tmp_path):
     table = pd.DataFrame({"a": [1, 2], "f": [0.40625, 1 / 3], "nan": [math.nan, 0.1],
                           "s": ["x", "y"], "h": [[0.1, 0.2], [1 / 7, 0.3]], "b": [True, False]})
