@@ -109,15 +109,6 @@ EQUIVALENT = {
     "sparse_helpers.experiments.odds.xǁOddsExperimentǁcompute__mutmut_13": (
         "every draw masks the same architecture, and there are always at least three (one per way), so the "
         "second draw's weight count is the first's", "todo[1].masks"),
-    **{f"{S}x_code_files__mutmut_{i}": (
-        "the experiments layer imports the computing layer only (tests/test_layers.py), so no analysis/ "
-        "module ever reaches this filter", frag) for i, frag in ((21, '"XXanalysis/XX"'), (22, '"ANALYSIS/"'))},
-    f"{S}x_imported_modules__mutmut_16": (
-        "for `from . import x` node.module is None, and base.joinpath(*''.split('.')) is base itself",
-        "if (node.module) or True else base"),
-    f"{S}x_imported_modules__mutmut_19": (
-        "the expression is evaluated only when node.module is set, so `node.module or ...` is node.module",
-        '(node.module or "XXXX")'),
     f"{S}xǁExperimentǁkey__mutmut_8": (
         "__import__ returns the named (non-package) module itself for any non-empty fromlist",
         'fromlist=["XX_XX"]'),
@@ -138,14 +129,9 @@ def under_mutmut():
 
 
 def pytest_configure(config):
-    """Freeze what the forked process inherited: end-of-session gc.collect() then skips it.
-    A mutant of what code_version computes starts from an empty cache of it."""
+    """Freeze what the forked process inherited: end-of-session gc.collect() then skips it."""
     if under_mutmut():
         gc.freeze()
-        mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-        if any(f".store.x_{f}__mutmut_" in mutant for f in ("code_files", "imported_modules")):
-            from sparse_helpers.experiments import store
-            store.code_version.cache_clear()
 
 
 def pytest_collection_finish(session):
@@ -157,8 +143,8 @@ def pytest_collection_finish(session):
 def warm_up():
     """Do once what every mutant's tests would otherwise each do first: torch's and pandas'
     lazy imports and first-call set-up (about 1.5 s), reading Fashion-MNIST (cached by
-    load_fashion_mnist), and hashing each experiment's code for its key (code_version, cached;
-    the mutated copies are ten times the size, a second or more each). Random states and the
+    load_fashion_mnist), and parsing the package for the keys (codekey.index(), cached while no
+    file changes). Random states and the
     checkpoint folder are left as they were."""
     import random
 
@@ -178,12 +164,9 @@ def warm_up():
             lottery.read(lottery.stored())
             OddsExperiment(lottery, [1], 1).result(reuse=False, progress=False)
         sh.load_fashion_mnist()
-        import importlib
 
-        from sparse_helpers.experiments import store
-        for path in sorted(p for p in Path(store.__file__).parent.glob("*.py") if p.stem != "__init__"):
-            module = importlib.import_module(f"sparse_helpers.experiments.{path.stem}")
-            store.code_version(Path(module.__file__))  # the path Experiment.key() passes
+        from sparse_helpers.experiments import codekey
+        codekey.index()
     except Exception:  # best effort: a test that needs any of it does it again
         pass
     finally:
