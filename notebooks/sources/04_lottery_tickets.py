@@ -227,7 +227,7 @@ extra = [("prune once, no retraining (notebook 03)", 1 - np.array(pruning.FINE),
           [t.accuracy for t in no_retrain], plots.palette()[7], None)]
 lead = A.gap_table(f.gaps)
 plots.save(plots.remaining_plot(plots.arm_curves(f.clean_curves, [main, "re-init", "random mask", "one-shot"], extra),
-                                "test accuracy at early stop (collapsed networks left out)", ylim=(0, 90),
+                                "test accuracy at early stop", ylim=(0, 90), note="networks that learned nothing left out",
                                 title=when(all(f.gaps[a].test.interval.low > 0 for a in ("re-init", "random mask") if a in f.gaps),
                                            "Across the window IMP is ahead of re-initialised and random masks for the seeds as a whole",
                                            "IMP's tickets and their controls at every level")),

@@ -130,11 +130,12 @@ def threshold_line(ax, threshold, label="threshold"):
     ax.axhline(100 * threshold, color=palette()[3], ls="--", lw=1, label=f"{100 * threshold:.0f}% {label}")
 
 
-def legend(ax, n_seeds, outside=False, **kwargs):
-    """The legend, titled with the band's meaning when there is more than one seed."""
+def legend(ax, n_seeds, outside=False, note=None, **kwargs):
+    """The legend, titled with the band's meaning when there is more than one seed (and a note)."""
     if outside:
         kwargs = {"loc": "upper left", "bbox_to_anchor": (1.01, 1), **kwargs}
-    ax.legend(title=BAND if n_seeds > 1 else None, fontsize=9, title_fontsize=9, **kwargs)
+    title = "\n".join(t for t in (BAND if n_seeds > 1 else None, note) if t) or None
+    ax.legend(title=title, fontsize=9, title_fontsize=9, **kwargs)
 
 
 def arm_style(arm):
@@ -292,11 +293,11 @@ def remaining_axis(ax, remaining):
     ax.set_xlabel("weights remaining (log scale)")
 
 
-def remaining_plot(curves, ylabel, title, threshold=None, percent_y=True, ylim=None, ceiling=None):
+def remaining_plot(curves, ylabel, title, threshold=None, percent_y=True, ylim=None, ceiling=None, note=None):
     """Curves against the share of weights remaining, on a log axis running from 100% down.
 
     curves: (label, remaining fractions, seeds x points values, colour, marker) tuples; ceiling:
-    (value, label) of a horizontal line the values cannot exceed.
+    (value, label) of a horizontal line the values cannot exceed; note: a line under the legend's title.
     """
     fig = figure(9, 4.5)
     ax = fig.subplots()
@@ -315,7 +316,7 @@ def remaining_plot(curves, ylabel, title, threshold=None, percent_y=True, ylim=N
         ax.set_ylim(*ylim)
     if percent_y:
         percent_axis(ax)
-    legend(ax, n, outside=True)
+    legend(ax, n, outside=True, note=note)
     return fig
 
 
