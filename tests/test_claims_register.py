@@ -96,3 +96,17 @@ def test_holm_matches_the_step_down_by_hand():
     np.testing.assert_allclose(C.holm(p), want)
     assert C.holm([0.5, 0.9]).tolist() == [1.0, 1.0]
     assert C.series_bound(0.001) == pytest.approx(min(1, len(R.TESTED) * 0.001))
+
+
+def test_a_verdict_that_is_nan_in_any_form_never_holds_and_text_is_refused():
+    import torch
+    from sparse_helpers.analysis import prose
+    from sparse_helpers.analysis.claims import Claim
+    for nan in (float("nan"), np.float64("nan"), torch.tensor(float("nan")), np.array(float("nan"))):
+        assert Claim("f", "r", nan).holds is None
+    assert Claim("f", "r", torch.tensor(True)).holds is True and Claim("f", "r", np.bool_(False)).holds is False
+    for bad in ("False", "yes", 0.3, [True]):
+        with pytest.raises(ValueError, match="verdict must be True, False or nan"):
+            Claim("f", "r", bad)
+    with pytest.raises(ValueError, match="when\\(\\) got nan"):
+        prose.when(float("nan"), "holds", "not shown")

@@ -58,7 +58,7 @@ def test_findings_refuse_results_of_other_data(small, tiny, other):
     with pytest.raises(ValueError, match="not the data of the baseline.*load_fashion_mnist"):
         pruning.pruning_findings(Baseline(SMALL, [], [], 0.0, tiny.label), other)
     with pytest.raises(ValueError, match="not the data of the lottery"):
-        AL.lottery_findings(lot, runs.runs, other)
+        AL.lottery_findings(lot, runs, other)
     with pytest.raises(ValueError, match="not the data of the lottery"):
         AO.odds_findings(odds, lot, other, n)
     with pytest.raises(ValueError, match="ticket runs and the lottery do not share their data"):
@@ -86,9 +86,9 @@ def test_findings_refuse_another_lottery_or_other_settings(small, tiny):
     with pytest.raises(ValueError, match="not drawn from the lottery given: at seed 0, round 1"):
         AO.odds_findings(odds, lot._replace(masks=dense), tiny, n)
     with pytest.raises(ValueError, match="runs was not drawn from the lottery given"):
-        AL.lottery_findings(lot._replace(masks=dense), runs.runs, tiny)
+        AL.lottery_findings(lot._replace(masks=dense), runs, tiny)
     with pytest.raises(ValueError, match=r"never reached"):
-        AL.lottery_findings(lot, runs.runs.assign(seed=7), tiny)
+        AL.lottery_findings(lot, runs._replace(runs=runs.runs.assign(seed=7)), tiny)
     with pytest.raises(ValueError, match="do not share their settings.*threshold 0.3 against 0.5"):
         AO.odds_findings(odds, lot._replace(config=SMALL.but(threshold=0.5)), tiny, n)
     with pytest.raises(ValueError, match="n_weights must be the 6,344 weights"):
@@ -98,8 +98,10 @@ def test_findings_refuse_another_lottery_or_other_settings(small, tiny):
         AW.width_findings(wruns, None, odds._replace(config=SMALL.but(seeds=(0,))), tiny)
     with pytest.raises(ValueError, match=r"the experiment LotteryExperiment itself: pass its \.result\(\)"):
         AO.odds_findings(odds, LotteryExperiment(SMALL, tiny), tiny, n)
+    with pytest.raises(ValueError, match="pass the TicketRuns result itself"):  # a bare table: whose is it?
+        AL.lottery_findings(lot, runs.runs, tiny)
     with pytest.raises(ValueError, match=r"runs\['test_acc'\] must hold finite fractions"):
-        AL.lottery_findings(lot, runs.runs.assign(test_acc=100 * runs.runs.test_acc), tiny)
+        AL.lottery_findings(lot, runs._replace(runs=runs.runs.assign(test_acc=100 * runs.runs.test_acc)), tiny)
 
 
 # ------------------------------------------------------------ class 8: widgets display wrong values
@@ -204,7 +206,7 @@ def test_lottery_findings_survive_an_arm_whose_every_network_collapsed(small, ti
     _, lot, runs, _ = small
     for arm in ("random mask", "IMP global"):
         dead = lot._replace(rounds=lot.rounds.assign(val_acc=np.where(lot.rounds.arm == arm, 0.0, lot.rounds.val_acc)))
-        f = AL.lottery_findings(dead, runs.runs, tiny)
+        f = AL.lottery_findings(dead, runs, tiny)
         table = AL.gap_table(f.gaps)
         assert "mean, collapsed runs left out" in table.columns and len(table) == len(f.gaps)
         if arm == "random mask":

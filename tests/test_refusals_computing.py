@@ -475,3 +475,15 @@ def test_an_odds_file_with_edited_seeds_is_refused(small, ck, edit):
     retamper(path, edit_tables=lambda name, t: edit(t))
     with pytest.raises(store.StoredResultError, match="its draws are not the plan's"):
         exp.read(path)
+
+
+def test_a_users_own_safetensors_file_at_path_is_never_overwritten(small, ck, monkeypatch):
+    from safetensors.torch import save_file
+    mine = ck / "mine.safetensors"
+    save_file({"w": torch.ones(3)}, str(mine), metadata={"author": "me"})
+    before = mine.read_bytes()
+    no_training(monkeypatch)
+    for reuse in (None, False):
+        with pytest.raises(ValueError, match="exists and is not a result file"):
+            sh.trained_baseline(sh.Config(seeds=(0,), epochs=1), small, reuse=reuse, path=mine)
+    assert mine.read_bytes() == before

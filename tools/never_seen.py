@@ -30,8 +30,11 @@ def main(seeds):
     for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         declared = papermill.inspect_notebook(str(path))
         out = folder / path.name
-        papermill.execute_notebook(str(path), str(out), parameters={k: v for k, v in values.items() if k in declared},
-                                   kernel_name="python3", cwd=str(path.parent), progress_bar=False)
+        try:
+            papermill.execute_notebook(str(path), str(out), parameters={k: v for k, v in values.items() if k in declared},
+                                       kernel_name="python3", cwd=str(path.parent), progress_bar=False)
+        except papermill.PapermillExecutionError as err:  # a required claim failed: say so, go on
+            print(f"{path.stem[:2]}  STOPPED      {str(err.evalue)[:2000]}")
         nb = nbformat.read(out, as_version=4)
         text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for c in nb.cells
                          if c.cell_type == "code" for o in c.get("outputs", []))

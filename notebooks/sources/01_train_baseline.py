@@ -60,7 +60,7 @@ cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, optimizer=OPTIMIZER, 
 story = sh.prose.story_index(cfg)
 reuse = False if RECOMPUTE else None
 plots.use_style()
-plots.figures_for("01_train_baseline", cfg)  # figures/ only at the committed settings
+figures = plots.figures_for("01_train_baseline", cfg)  # figures/ only at the committed settings
 
 # %% [markdown]
 # ## The data

@@ -73,11 +73,19 @@ class Claim:
 
 
 def decided(holds):
-    """True or False for a verdict; None for one that is nan or None (so that it never 'holds')."""
+    """True or False for a verdict; None for one that is nan or None (so that it never 'holds').
+    A one-element tensor or array counts as its value; text, or several values, is refused."""
+    if hasattr(holds, "item") and not isinstance(holds, (bool, np.bool_)):
+        try:  # a 0-d array, a one-element tensor; several values stay and are refused below
+            holds = holds.item()
+        except (ValueError, RuntimeError):
+            pass
     if holds is None:
         return None
     if isinstance(holds, (float, np.floating)) and math.isnan(holds):
         return None
+    if not isinstance(holds, (bool, np.bool_, int, np.integer)) or isinstance(holds, int) and holds not in (0, 1):
+        raise ValueError(f"a claim's verdict must be True, False or nan (undecided); got {holds!r}")
     return bool(holds)
 
 
@@ -112,7 +120,9 @@ def check(cfg, claims):
         shown = c.evidence and not verdict.startswith("not checked")  # no numbers where it does not apply
         p = ""
         if shown and not math.isnan(c.p):
-            p = f"; p = {c.p:.2g}, Holm-adjusted across the series' {len(TESTED)} tested claims at most {series_bound(c.p):.2g}"
+            p = f"; p = {c.p:.2g}" + (f"; over the series' {len(TESTED)} tested claims, Bonferroni's bound "
+                                     f"{series_bound(c.p):.2g} (Holm's adjusted p is no larger)" if c.id in TESTED else
+                                     ", not in the series' tested family (exploratory)")
         lines.append(f"- {verdict}: {c.finding}{kind}" + (f" [{c.evidence}{p}]" if shown else "")
                      + (f"  \n  *`{c.id}`: {c.provenance}*" if c.id else ""))
         rows.append({"id": c.id, "finding": c.finding, "rule": c.rule, "evidence": c.evidence,
@@ -120,6 +130,10 @@ def check(cfg, claims):
                      "Holm bound": series_bound(c.p), "provenance": c.provenance})
     emit("\n".join(lines))
     failed = [c for c in claims if c.required and not c.applies(cfg) and not c.holds]
+    undecided = [c for c in failed if c.holds is None]
+    if undecided:
+        raise AssertionError("These required findings could not be decided (no number to decide on): " + "; ".join(
+            f"{c.finding} (rule: {c.rule}; {c.evidence})" for c in undecided))
     if failed:
         raise AssertionError("These findings no longer hold: " + "; ".join(
             f"{c.finding} (rule: {c.rule}; {c.evidence})" for c in failed))

@@ -332,6 +332,10 @@ def lottery_findings(lot, runs, data):
     if isinstance(runs, TicketRuns):
         check_same_source("the ticket runs", runs, "the lottery", lot)
         runs = runs.runs
+    elif isinstance(runs, pd.DataFrame) and len(runs):
+        raise ValueError("runs must be the TicketRuns result itself (TicketExperiment(lottery, targets).result()), "
+                         "not its table: pass the TicketRuns result itself, so that its data and lottery can be "
+                         "checked against these; a bare table may come from another lottery")
     used = RUN_COLUMNS if isinstance(runs, pd.DataFrame) and len(runs) else {
         c: RUN_COLUMNS[c] for c in ("seed", "round", "arm")}  # an empty table needs only these
     check_table(runs, used, "runs", "TicketExperiment(lottery, targets).result().runs", empty_ok=True)
@@ -391,6 +395,28 @@ def speed_table(f, arms):
             row[f"IMP first vs {arm} (seeds)"] = f"{int((np.asarray(d.differences) > 0).sum())} of {len(d.differences)}"
         rows.append(row)
     return pd.DataFrame(rows).set_index("round") if rows else pd.DataFrame()
+
+
+def race_rounds(f, main, arm="re-init"):
+    """Rounds where at most half of IMP's networks and of the arm's never reach the speed threshold:
+    where the two arms' times, not whether they arrive at all, are compared. {round: (IMP, arm) medians}."""
+    out = {}
+    for r, sp in (f.round_speed or {}).items():
+        t = sp.table
+        if {main, arm} <= set(t.index) and all(t.loc[a, "never"] <= t.loc[a, "networks"] / 2 for a in (main, arm)):
+            out[r] = (t.loc[main, "median"], t.loc[arm, "median"])
+    return out
+
+
+def race_sentence(f, main, arm="re-init"):
+    """A sentence on the rounds where both arms mostly reach the threshold, or '' where none do."""
+    races = race_rounds(f, main, arm)
+    if not races:
+        return ""
+    parts = ", ".join(f"round {r}: {a:.0f} against {b:.0f}" for r, (a, b) in races.items())
+    return (f"Where at most half of either arm's networks fail to reach it, the comparison is a race between "
+            f"networks that arrive: median epochs, IMP against {label(arm)}, {parts}. At the other rounds the "
+            "score mostly counts networks that never arrive.")
 
 
 def window_speed(f, main):

@@ -33,7 +33,11 @@ def bullets(*items):
 
 
 def when(condition, text, otherwise=""):
-    """text where the data support it, else otherwise: prose that follows the numbers."""
+    """text where the data support it, else otherwise: prose that follows the numbers. A condition
+    that is nan (no number to decide on) is refused, not read as true."""
+    if isinstance(condition, (float, np.floating)) and math.isnan(condition):
+        raise ValueError("when() got nan as its condition: decide what the prose says without a number "
+                         "(test math.isnan first)")
     return text if condition else otherwise
 
 

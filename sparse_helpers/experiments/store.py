@@ -353,12 +353,11 @@ class Experiment:
         if not path.exists():
             return
         header = read_header(path)
-        if header is None:
-            if str(path).endswith(".safetensors"):
-                return  # a damaged result file: recomputed where it was asked for
-            raise ValueError(f"path {path} exists and is not a result file; it would be overwritten. "
-                             f"Name a new file ending in .safetensors, e.g. {path.parent / self.filename()}, "
-                             f"or delete it")
+        if header is None:  # not ours, or ours damaged past reading: which, we cannot tell
+            raise ValueError(f"path {path} exists and is not a result file this package can read (another program's "
+                             f"file, or a damaged result); it would be overwritten. Name a new file ending in "
+                             f".safetensors, e.g. {path.parent / self.filename()}, or delete it if it is a "
+                             f"damaged result")
         stored = header.get("key") if isinstance(header.get("key"), dict) else {}
         wanted = self.key()
         if stored != wanted:
