@@ -54,7 +54,7 @@ class Claim:
         entry = REGISTER.get(self.id)
         if entry is None:
             return "not in the register"
-        return f"{entry.provenance}, last changed in {entry.changed if entry.changed != 'claims' else 'this revision'}; {entry.status()}"
+        return f"{entry.provenance}, last changed in {entry.changed}; {entry.status()}"
 
     def applies(self, cfg):
         """The settings (as 'field=value' strings) that put cfg outside what the claim was made for."""
