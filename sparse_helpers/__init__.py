@@ -14,7 +14,7 @@ from .computing.train import EarlyStop, Run, epoch_log, evaluate, train, train_m
 from .experiments import arms, baseline, lottery, odds, store, tickets
 from .experiments.baseline import Baseline, trained_baseline
 from .experiments.store import StoredResultError
-from .analysis import claims, combinatorics, inference, prose, stats, training, weights
+from .analysis import claims, combinatorics, inference, prose, register, stats, training, weights
 from .analysis.claims import Claim, check
 from .analysis.prose import setup, say, when
 

@@ -111,7 +111,7 @@ def sparsest_win(way):
     return f.plan.loc[won[-1], "sparsity %"] if won else None
 reach = {w: sparsest_win(w) for w in (WAYS[2], WAYS[0], A.OWN)}
 plots.save(plots.winning_odds(f.rates, f.imp_rates, threshold=cfg.threshold,
-                              title="Sparsest level with a win: " + ", ".join(f"{w} {'none' if x is None else f'{x:.0f}%'}"
+                              title="Sparsest level with a win: " + ", ".join(f"{w} {'none' if x is None else f'{x:.1f}%'}"
                                                                  for w, x in reach.items())),
            "winning_odds.png")
 
@@ -226,9 +226,12 @@ say((f"**How many per layer decides first.** Up to {spars(mid[-1]):.0f}% sparsit
       f"{len(high) * len(cfg.seeds)} (seed, level) pairs.") if high else ""),
     when(mid and high, "In a network this narrow the first lesson is to leave the small layers alone; the second, "
          "at high sparsity, is that the particular weights IMP keeps matter. That is what IMP's mask carries "
-         "from its ten or so trainings (the supermask effect of Zhou et al. 2019), and every mask here starts "
-         "from the same θ₀. The other half of the hypothesis, that those weights need their original θ₀, "
-         "is a different question: notebook 04's re-initialisation control tests it, and these draws cannot.",
+         "from its ten or so trainings, and every mask here starts from the same θ₀: this is Frankle and "
+         "Carbin's random-pruning control, with the layer counts matched. (Random masks also cut off units "
+         "more often than IMP's do, a confound the dead-unit section below measures.) The other half of "
+         "the hypothesis, that those weights need their original θ₀, is a different question: notebook 04's "
+         "re-initialisation control tests it, and these draws cannot. That control redraws the signs as well "
+         "as the sizes, so it cannot say which of the two the ticket needs (Zhou et al. 2019 point at the signs).",
          "At these settings the levels do not separate the two questions clearly."))
 
 # %% [markdown]

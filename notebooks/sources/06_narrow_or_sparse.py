@@ -126,8 +126,9 @@ for width, r in w.iterrows():
 #
 # A network **fails** when its validation accuracy ends below the threshold (the post's 80%), and
 # **collapses** when it ends at chance (within 2 points of always answering the most common class).
-# Every rate has its Wilson 95% interval. The lower panel's right axis counts each network's
-# subnetworks: all of them (2^n) and those of the post's ticket share, 544 of 6,344 weights (C(n, k)).
+# Every rate has its Wilson 95% interval. The bottom panel counts each network's subnetworks: all of
+# them (2^n) and those of the post's ticket share, 544 of 6,344 weights (C(n, k)); its axis is
+# logarithmic in the exponent, since the counts run from 10^100 to 10^10,000.
 
 # %%
 all_fail = [int(x) for x in w.index[w.failed == w.runs]]
@@ -191,7 +192,7 @@ say((f"Every one of the networks at width{'s' if len(all_fail) > 1 else ''} "
 # %%
 (plots.save(plots.narrow_or_sparse(runs.table, sizes.table, SIZE_WAYS, ref,
                                    title=(f"At equal weight counts, sparse {ref} tickets beat dense narrow networks "
-                                          f"by up to {f.size_means['IMP minus dense'].max():.0f} points")
+                                          f"by up to {f.size_means['IMP minus dense'].max():.0f} points (means)")
                                    if f.size_means['IMP minus dense'].min() > 0 else
                                    f"Sparse {ref} tickets and dense narrow networks at equal weight counts"),
             "narrow_or_sparse.png") if f.sizes else
@@ -347,7 +348,9 @@ bullets((f"A smaller dense network does fail more often: every run fails at widt
         (f"At equal weight counts, sparse is better than narrow: at {first.weights:,} weights IMP's ticket is "
          f"{A.interval_text(first.versus_dense[SIZE_WAYS[0]])} ahead of the dense {w.loc[first.width, 'hidden']} network"
          + when(first.versus_dense[SIZE_WAYS[1]].low > 0, ", and even random masks with IMP's layer counts are "
-                f"{first.versus_dense[SIZE_WAYS[1]].mean:.0f} points ahead") + ".") if first else "",
+                f"{first.versus_dense[SIZE_WAYS[1]].mean:.0f} points ahead") + ". Two caveats: the dense means "
+         "include the narrow networks' collapsed runs, and IMP trained the full network ten times to find its "
+         "mask, so the compute is not equal.") if first else "",
         "The honest version of \"betting a thousand times in parallel\" is restarting: independent starts do "
         "multiply, as long as a start can succeed at all.")
 
