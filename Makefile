@@ -52,6 +52,7 @@ figures: setup sync
 	@sockets=$$(mktemp -d) && trap 'rm -rf $$sockets' EXIT; for src in $(SOURCES); do nb=notebooks/$$(basename $${src%.py}).ipynb; \
 	  echo "== executing $$nb"; TIMEFORMAT="   $$nb: %R s"; \
 	  time SPARSE_CHECKPOINT_DIR=$(CURDIR)/results SPARSE_RESULTS_LOG=$(CURDIR)/$(USED) $(EXECUTE) --KernelManager.ip=$$sockets/kernel $$nb || exit 1; \
+	  $(PY) tools/merge_streams.py $$nb; \
 	done
 	@$(PY) tools/results_used.py results $(USED)
 	@$(PY) tools/readme_findings.py README.md $(SOURCES:notebooks/sources/%.py=notebooks/%.ipynb)

@@ -41,7 +41,6 @@ NOTEBOOKS = {nb.name[:2]: nb.name for nb in sorted((REPO_ROOT / "notebooks").glo
 # benchmark benchmarks/slider_latency.py prints them beside their targets), never asserted: the
 # test fails only on a move that hangs.
 FAST = 0.5          # target, seconds: a move where the data are precomputed
-IMP_TARGET = 15     # target, seconds: IMP at a rate that is not stored
 HANG = 5            # a precomputed move slower than this is broken, not slow
 IMP_PATIENCE = 120  # seconds we wait for IMP at a new rate before calling it hung
 TIMINGS = {"run_all_s": {}, "latency_s": {}, "over_target": {}, "figures": {}}
@@ -546,22 +545,6 @@ def check_stored_rates(page, cell, rate, slow):
     return move.image_after
 
 
-def busy_problems(move, rate):
-    """What the widget failed to show while IMP ran: a 'Running IMP' readout, a progress bar, the
-    old figure dimmed (and undimmed after)."""
-    problems = []
-    if not any(e["what"] == "readout" and "Running IMP" in e["text"] for e in move.log):
-        problems.append(f"no 'Running IMP' readout while IMP ran at {rate}")
-    if not any(e["what"] == "progress" and e["value"] for e in move.log):
-        problems.append(f"no progress bar while IMP ran at {rate}")
-    if not any(e["what"] == "opacity" and float(e["value"]) < 0.9 for e in move.log):
-        problems.append(f"the old figure was not dimmed while IMP ran at {rate} (the image's opacity "
-                        f"stayed {move.opacity_after})")
-    if move.opacity_after != "1":
-        problems.append(f"the figure stays dimmed (opacity {move.opacity_after}) after IMP at {rate}")
-    return problems
-
-
 def check_whole_figure(new, cached, rate):
     """The figure drawn after IMP is as large as the stored rates' and not blank."""
     (ARTIFACTS / "04_figure_cached.png").write_bytes(cached)
@@ -576,7 +559,10 @@ def check_whole_figure(new, cached, rate):
 
 
 def test_notebook_04_prune_rate_slider(lab_page, lab):
-    """Stored prune rates answer at once; a new rate dims the figure, runs IMP and draws a whole figure."""
+    """Every rate on the slider is stored, so every move answers at once: PageUp, a drag, PageDown,
+    then arrow keys over 1% steps that used to train (21%, 22%, 23%) redraw a whole figure and train
+    nothing. (Training at a rate that is not stored is covered by tests/test_widgets.py.)"""
+    assert set(range(5, 91)) <= STORED_RATES, "the slider offers rates that are not stored"
     page, name = lab_page, open_and_run(lab_page, lab, "04")
     cell = slider_cell(page, "imp-readout")
     rate = cell.locator(".widget-slider").first
@@ -585,19 +571,17 @@ def test_notebook_04_prune_rate_slider(lab_page, lab):
     shot(cell, "04_slider_before.png")
     slow = []
     cached = check_stored_rates(page, cell, rate, slow)
-    move = timed_move(page, cell, IMP_READOUT, press(page, rate.locator(".noUi-handle"), "ArrowRight"),
-                      done=lambda text: "Running IMP" not in text, timeout=IMP_PATIENCE, quiet=1,
-                      on_busy=lambda: page.wait_for_timeout(4000) or shot(cell, "04_slider_while_imp.png"))
-    new, seconds = slider_value(rate), max(move.readout_s, move.image_s)
-    record("latency_s", f"04 key ArrowRight ->{new} (not stored: IMP runs)", round(seconds, 2))
-    shot(cell, "04_slider_after_imp.png")
-    assert int(new[:-1]) not in STORED_RATES, f"{new} is a stored rate"
-    assert f"at {new} per round" in move.after and "trained here and cached" in move.after, move.after
-    check_whole_figure(move.image_after, cached, new)
-    problems = busy_problems(move, new) + [f"hung at a stored rate: {m}" for m in slow]
-    if seconds > IMP_TARGET:
-        record("over_target", f"04 IMP at {new} (target {IMP_TARGET} s)", round(seconds, 2))
-    assert not problems, "notebook 04's prune-rate slider:\n  " + "\n  ".join(problems)
+    for _ in range(3):
+        before = slider_value(rate)
+        move = timed_move(page, cell, IMP_READOUT, press(page, rate.locator(".noUi-handle"), "ArrowRight"))
+        now = slider_value(rate)
+        check_move(move, f"key ArrowRight {before}->{now} (stored)", "04", slow)
+        assert int(now[:-1]) == int(before[:-1]) + 1, f"ArrowRight from {before} went to {now}"
+        assert f"at {now} per round" in move.after and "stored with the results" in move.after, move.after
+        assert "Running IMP" not in move.after and "trained here" not in move.after, move.after
+    shot(cell, "04_slider_after_arrows.png")
+    check_whole_figure(move.image_after, cached, now)
+    assert not slow, "notebook 04's prune-rate slider hung at a stored rate:\n  " + "\n  ".join(slow)
     assert_no_errors(page, name)
 
 

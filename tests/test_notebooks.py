@@ -103,3 +103,13 @@ def test_readme_findings_are_the_notebooks_summaries():
     notebooks = [str(p) for p in NOTEBOOKS]
     assert main(["--check", str(REPO / "README.md"), *notebooks]) == 0, (
         "README.md's findings differ from the notebooks' summaries: run `make figures`")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_streams_are_merged_as_jupyterlab_saves_them(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
+        assert not any(a == b and a[0] == "stream" for a, b in zip(kinds, kinds[1:])), (
+            f"{path.name}: code cell {i} stores two stream outputs in a row, which Lab merges on save: run "
+            "`.venv/bin/python tools/merge_streams.py` on it (make figures does)")

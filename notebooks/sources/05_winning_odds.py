@@ -88,6 +88,7 @@ n = sum(sh.weight_counts(baseline.theta0[0]).values())
 experiment = OddsExperiment(lottery, levels, MASKS_PER_LEVEL)
 odds = experiment.result(reuse=reuse)
 f = A.odds_findings(odds, lot, data, n)
+post = A.post_level(f, levels)  # the post's own ticket size, when it is one of the levels
 print(f"{len(odds.table)} networks x {sh.prose.count(cfg.epochs, 'epoch')}, trained at {odds.speed:.0f} model-epochs per second "
       f"({odds.seconds:.0f} s) when this ran")
 
@@ -308,7 +309,6 @@ claims = sh.check(cfg, f.claims)
 # ## Summary
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
-post = A.post_level(f, levels)  # the post's own ticket size, when it is one of the levels
 bullets((f"At the post's own level ({spars(post):.1f}% sparse) {A.wins_text(f, post, WAYS)}: "
          + (f"with no win in {MASKS_PER_LEVEL} draws, the odds of a random mask are only bounded, below about "
             f"{100 * f.resolvable:.0f}% (Wilson's upper end). That is far above the post's 10^-hundreds, and says "
