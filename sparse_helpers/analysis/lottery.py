@@ -413,10 +413,14 @@ def race_sentence(f, main, arm="re-init"):
     races = race_rounds(f, main, arm)
     if not races:
         return ""
-    parts = ", ".join(f"round {r}: {a:.0f} against {b:.0f}" for r, (a, b) in races.items())
-    return (f"Where at most half of either arm's networks fail to reach it, the comparison is a race between "
-            f"networks that arrive: median epochs, IMP against {label(arm)}, {parts}. At the other rounds the "
-            "score mostly counts networks that never arrive.")
+    rounds = list(races)
+    which = (f"rounds {rounds[0]}-{rounds[-1]}" if rounds == list(range(rounds[0], rounds[-1] + 1))
+             else "rounds " + ", ".join(map(str, rounds)))
+    mine, theirs = [f"{a:.0f}" for a, _ in races.values()], ", ".join(f"{b:.0f}" for _, b in races.values())
+    imp = f"{mine[0]} at each" if len(set(mine)) == 1 else ", ".join(mine)
+    return (f"Where at most half of either arm's networks fail to reach it ({which}), the comparison is a race "
+            f"between networks that arrive: IMP's median epoch is {imp}, the {label(arm)} networks' {theirs}. "
+            "At the other rounds the score mostly counts networks that never arrive.")
 
 
 def window_speed(f, main):

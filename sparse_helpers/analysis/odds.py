@@ -191,9 +191,10 @@ def wins_text(f, level, ways):
     """'0 of 25 uniform masks win, 0 of 25 even ... and 5 of 5 of IMP's own masks' at a level."""
     both = pd.concat([f.rates, f.imp_rates])
     r = both[both["round"] == level].set_index("way")
-    parts = [f"{w}: {int(r.loc[w, 'wins'])} of {int(r.loc[w, 'n'])}" for w in ways if w in r.index]
+    parts = [f"{int(r.loc[w, 'wins'])} of {int(r.loc[w, 'n'])} ({w})" for w in ways if w in r.index]
     own = f"{int(r.loc[OWN, 'wins'])} of {int(r.loc[OWN, 'n'])} of IMP's own masks" if OWN in r.index else ""
-    return "random masks win " + ", ".join(parts) + (f", against {own}" if own else "")
+    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+    return "random masks win " + listed + (f", against {own}" if own else "")
 
 
 def no_random_wins(f, level, ways):
