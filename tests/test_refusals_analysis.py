@@ -258,3 +258,48 @@ def test_findings_given_an_experiment_ask_for_its_result(small, tiny):
     with pytest.raises(ValueError, match="sizes must be a SizeRuns result"):
         AW.width_findings(width_runs(cfg, {1: [0.1], 8: [0.9]}, tiny.label), odds, None, tiny)
     assert SIZE_WAYS  # the sizes' ways are what width_findings compares
+
+
+# ------------------------------------------------------------ the second hostile sweep's findings
+
+def test_helpers_refuse_what_would_give_a_silently_wrong_number_or_sentence(small, tiny, tmp_path, monkeypatch):
+    from sparse_helpers.analysis import plots, prose, widths as AW
+    _, lot, _, _ = small
+    base = sh.trained_baseline(sh.Config(seeds=(0, 1), epochs=1), tiny, progress=False, path=tmp_path / "b.safetensors")
+    for story in (-1, 2, True, 1.5, "0", None):  # an index among the baseline's seeds, nothing else
+        with pytest.raises(ValueError, match="story must be the story seed's index"):
+            weights.weight_findings(base, story)
+    table = pd.DataFrame({"width": [1, 1], "hidden": ["1-1", "1-1"], "seed": [0, 1], "weights": [795, 795],
+                          "val_acc": [0.5, 0.9], "test_acc": [0.5, 0.9], "silent units": [0, 0]})
+    for threshold in (80, 0, -0.5, True):  # a percent, or no bar at all
+        with pytest.raises(ValueError, match="threshold must be a fraction"):
+            AW.width_table(table, threshold, 0.1)
+    for values in (None, "123", 5, [[1, 2], [3, 4]], [1, float("inf")], ["a"]):
+        with pytest.raises(ValueError, match="values must"):
+            stats.t_interval(values)
+    with pytest.raises(ValueError, match="differences must"):
+        stats.paired_test([1, float("inf"), 2])
+    for labels in ([], [0.5, 1.5], [[0, 1]]):
+        with pytest.raises(ValueError, match="chance_level needs"):
+            stats.chance_level(labels)
+    for bad in ((1,), (float("nan"),), (["a", "b"],)):
+        with pytest.raises(ValueError, match="takes sentences"):
+            prose.say(*bad)
+    for noun in ("", None, 5):
+        with pytest.raises(ValueError, match="count needs the thing counted"):
+            count(1, noun)
+    fig = plots.figure(2, 2)
+    for name in ("../escape.png", "sub/x.png", "x.jpg", ".hidden.png"):
+        with pytest.raises(ValueError, match="name must be a file name ending in .png"):
+            plots.save(fig, name)
+    with pytest.raises(ValueError, match="save takes a matplotlib Figure"):
+        plots.save("notafig", "x.png")
+    with pytest.raises(ValueError, match="tolerance must be a fraction"):
+        AL.pick_tickets(lot, tolerance=-1)
+    with pytest.raises(ValueError, match=r"rounds \[99\] are not in it"):
+        AO.imp_at(lot, [99])
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(blocked))
+    with pytest.raises(ValueError, match="SPARSE_CHECKPOINT_DIR names .* which is a file"):
+        sh.trained_baseline(sh.Config(seeds=(0,), epochs=1), tiny, progress=False)

@@ -114,6 +114,10 @@ def pick_tickets(lot, threshold=None, tolerance=None):
     threshold; paper: the last round within tolerance of the seed's dense network (tolerance:
     the sd of the dense networks' validation accuracy over seeds, unless given).
     """
+    if tolerance is not None and (isinstance(tolerance, (bool, np.bool_)) or not isinstance(tolerance, (int, float))
+                                  or not 0 <= tolerance < 1):
+        raise ValueError(f"tolerance must be a fraction of accuracy in [0, 1), e.g. 0.005 for half a point; "
+                         f"got {tolerance!r}")
     check_result(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
     cfg = lot.config
     threshold = as_fraction(cfg.threshold if threshold is None else threshold, "threshold",
@@ -324,11 +328,9 @@ class LotteryFindings:
     round_speed: dict = None  # round -> SpeedFindings of the 10-epoch networks (None: not stored)
 
 
-def lottery_findings(lot, runs, data):
-    """The findings of notebook 04 from the lottery and the 4x runs at its targets (their table,
-    or the TicketRuns result itself) on the data the lottery was trained on."""
-    check_result(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
-    check_same_data(data, "the lottery", lot)
+def checked_runs(runs, lot):
+    """The table of the ticket runs (a TicketRuns result, or an empty table), after checking that
+    they come from this lottery and its data."""
     if isinstance(runs, TicketRuns):
         check_same_source("the ticket runs", runs, "the lottery", lot)
         runs = runs.runs
@@ -340,6 +342,15 @@ def lottery_findings(lot, runs, data):
         c: RUN_COLUMNS[c] for c in ("seed", "round", "arm")}  # an empty table needs only these
     check_table(runs, used, "runs", "TicketExperiment(lottery, targets).result().runs", empty_ok=True)
     check_from_lottery("runs", runs, lot)
+    return runs
+
+
+def lottery_findings(lot, runs, data):
+    """The findings of notebook 04 from the lottery and the 4x runs at its targets (the TicketRuns
+    result) on the data the lottery was trained on."""
+    check_result(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()")
+    check_same_data(data, "the lottery", lot)
+    runs = checked_runs(runs, lot)
     cfg, main = lot.config, main_arm(lot.config)
     steps_per_epoch = math.ceil(len(data.train_x) / cfg.batch_size)
     chance = chance_level(data.val_y)

@@ -28,6 +28,11 @@ AT_DEFAULTS = ("epochs", "hidden", "threshold", "prune_rate", "schedule", "optim
 
 def imp_at(lot, levels):
     """IMP's own networks at the given rounds, in the same columns as the draws' table."""
+    missing = sorted(set(levels) - set(lot.rounds["round"])) if hasattr(lot, "rounds") else None
+    if missing is None or missing:
+        raise ValueError(f"imp_at needs a Lottery result and rounds it ran; rounds {missing} are not in it"
+                         if missing else f"imp_at needs a Lottery result (LotteryExperiment(...).result()); got "
+                         f"{type(lot).__name__}")
     imp = lot.rounds[(lot.rounds.arm == main_arm(lot.config)) & lot.rounds["round"].isin(levels)]
     return imp.assign(way=OWN, draw=0)[["round", "way", "seed", "draw", "kept", "remaining",
                                          "dead units", "val_acc", "test_acc"]]

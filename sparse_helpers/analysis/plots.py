@@ -99,6 +99,11 @@ def figure(width, height, **kwargs):
 
 def save(fig, name):
     """Write fig to figures/<name> and return fig, so that a cell can end with it."""
+    if not hasattr(fig, "savefig"):
+        raise ValueError(f"save takes a matplotlib Figure (what the plots functions return); got {type(fig).__name__}")
+    if not isinstance(name, str) or not name.endswith(".png") or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError(f"name must be a file name ending in .png, with no folder, e.g. 'my_figure.png' "
+                         f"(figures go to the figures folder); got {name!r}")
     fig.savefig(figures_dir() / name, bbox_inches="tight")
     return fig
 

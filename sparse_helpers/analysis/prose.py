@@ -22,13 +22,24 @@ def post_sparsity(rounds):
     return 1 - (1 - POST_PRUNE_RATE) ** rounds
 
 
+def texts(parts, what):
+    """The parts if each is text (or empty), else a ValueError: prose is written, not converted."""
+    bad = [p for p in parts if p and not isinstance(p, str)]
+    if bad:
+        raise ValueError(f"{what} takes sentences (str, or '' for none); got {bad[0]!r:.60}: format the "
+                         f"number into a sentence first, e.g. f'{{x:.1f}} points'")
+    return parts
+
+
 def say(*parts):
     """Computed prose: the non-empty parts joined into one Markdown paragraph."""
+    parts = texts(parts, "say")
     return Markdown(" ".join(p.strip() for p in parts if p and p.strip()))
 
 
 def bullets(*items):
     """Computed prose as a bulleted list of the non-empty items."""
+    items = texts(items, "bullets")
     return Markdown("\n".join(f"* {i.strip()}" for i in items if i and i.strip()))
 
 
@@ -70,6 +81,9 @@ def count(n, noun, plural=None):
             or not float(n).is_integer() or n < 0:
         raise ValueError(f"count needs a whole number of {plural or noun + 's'} >= 0, e.g. count(3, "
                          f"{noun!r}); got {n!r}")
+    if not isinstance(noun, str) or not noun.strip() or plural is not None and (not isinstance(plural, str) or not plural.strip()):
+        raise ValueError(f"count needs the thing counted as a word, e.g. count(3, 'seed'); got noun={noun!r}, "
+                         f"plural={plural!r}")
     n = int(n)
     word = noun if n == 1 else (plural or noun + "s")
     return ("none " + word if word.startswith("of ") else f"no {word}") if n == 0 else f"{n} {word}"

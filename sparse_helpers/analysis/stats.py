@@ -51,7 +51,7 @@ def check_confidence(confidence):
 def t_interval(values, confidence=CONFIDENCE):
     """The mean of values with its t-interval (nan bounds for fewer than two values)."""
     check_confidence(confidence)
-    v = np.asarray(values, dtype=float)
+    v = numbers_of(values, "values")
     v = v[~np.isnan(v)]
     n = len(v)
     if n == 0:
@@ -81,7 +81,7 @@ class PairedTest(NamedTuple):
 
 def paired_test(differences):
     """The paired test of per-seed differences (a minus b, one per seed; nan ones dropped)."""
-    d = np.asarray(differences, dtype=float)
+    d = numbers_of(differences, "differences")
     d = d[~np.isnan(d)]
     interval = t_interval(d)
     if len(d) < 2 or np.allclose(d, d[0], rtol=1e-12, atol=1e-12):
@@ -139,9 +139,27 @@ def cluster_rate_interval(wins, n, confidence=CONFIDENCE, resamples=4000, seed=0
     return (float(res.confidence_interval.low), float(res.confidence_interval.high))
 
 
+def numbers_of(values, name):
+    """values as a 1-D float array (nan allowed: a missing value), or a ValueError naming the fix."""
+    if values is None or isinstance(values, (str, bytes, numbers.Number)):
+        raise ValueError(f"{name} must be a list or 1-D array of numbers, e.g. [1.2, 0.8, 2.5]; got {values!r:.60}")
+    try:
+        v = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must hold numbers only, e.g. [1.2, 0.8, 2.5]; got {values!r:.60}") from err
+    if v.ndim != 1 or np.isinf(v).any():
+        raise ValueError(f"{name} must be a 1-D list of finite numbers (nan for a missing one); got shape "
+                         f"{v.shape} with {int(np.isinf(v).sum())} infinite")
+    return v
+
+
 def chance_level(labels):
     """The accuracy of always answering a split's most common class."""
-    counts = np.bincount(np.asarray(labels))
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not len(labels) or labels.dtype.kind not in "iu" or (labels < 0).any():
+        raise ValueError(f"chance_level needs a split's class labels, a non-empty 1-D list of whole numbers "
+                         f">= 0, e.g. sh.stats.chance_level(data.val_y); got {labels!r:.60}")
+    counts = np.bincount(labels)
     return counts.max() / counts.sum()
 
 

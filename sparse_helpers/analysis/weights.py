@@ -1,4 +1,5 @@
 """Notebook 02's findings: the trained weights' statistics, per layer, against θ₀, and the border."""
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,9 @@ class WeightFindings:
 def weight_findings(baseline, story):
     """The findings of notebook 02 from the baseline; story is the story seed's index."""
     trained = [r.state for r in expect(baseline, Baseline, "baseline", "sh.trained_baseline(cfg, data)").runs]
+    if isinstance(story, (bool, np.bool_)) or not isinstance(story, numbers.Integral) or not 0 <= story < len(trained):
+        raise ValueError(f"story must be the story seed's index among the baseline's {len(trained)} seeds, "
+                         f"0 to {len(trained) - 1}, e.g. list(cfg.seeds).index(cfg.story_seed); got {story!r}")
     stats = weight_stats(all_weights(trained[story]))
     per_seed = pd.DataFrame([weight_stats(all_weights(s)) for s in trained])
     cols = list(POST)

@@ -9,6 +9,7 @@ probability p, training would fail with probability (1 - p)^N; every such number
 here in logarithms, since N itself has hundreds of digits.
 """
 import math
+import numbers
 import warnings
 from dataclasses import dataclass, replace
 
@@ -91,6 +92,8 @@ def rate_columns(hits, n, prefix):
 def width_table(table, threshold, chance):
     """Per width: its architecture, runs, failures and collapses with Wilson intervals, validation
     accuracy quantiles (%), the best run and the log10 counts of its subnetworks."""
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real) or not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be a fraction in (0, 1], e.g. 0.8 for 80%; got {threshold!r}")
     rows = []
     for w, g in table.groupby("width"):
         n, failed, gone = len(g), int((g.val_acc < threshold).sum()), int(collapsed(g.val_acc, chance).sum())

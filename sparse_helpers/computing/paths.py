@@ -76,7 +76,11 @@ def figures_dir():
 
 def checkpoints_dir():
     """The folder new results are written to ($SPARSE_CHECKPOINT_DIR overrides ./checkpoints)."""
-    return folder_from_env("SPARSE_CHECKPOINT_DIR", REPO_ROOT / "checkpoints")
+    folder = folder_from_env("SPARSE_CHECKPOINT_DIR", REPO_ROOT / "checkpoints")
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"SPARSE_CHECKPOINT_DIR names {folder}, which is a file, not a folder; set it to a "
+                         f"folder (it is made if missing), or unset it")
+    return folder
 
 
 def recompute_requested():
