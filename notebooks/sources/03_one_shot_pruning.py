@@ -98,20 +98,7 @@ plots.save(plots.accuracy_vs_sparsity(f.fine, f.coarse, post=pruning.POST_ACC,
 say(f"Averaged over seeds, the network keeps its accuracy within one point until **{100 * f.flat_until:.0f}%** of "
     f"its weights are gone, with no retraining at all; beyond that it falls steadily, to "
     f"{f.fine_acc[:, 90].mean():.0f}% at 90% sparsity.",
-    "To compare the post's single run with ours we use a stated rule: at each of its steps, the 95% "
-    "prediction interval of one more run of our setup, from the scatter between our seeds (mean ± t · sd · √(1 + 1/n)).",
-    f"The post lies inside it at {f.post_inside} of its {len(pruning.POST_ACC)} steps, at most "
-    f"{f.post_distance:.1f} points from our mean"
-    + (". Outside it: " + "; ".join(f"at {r['sparsity %']:.0f}% the post's {r['the post']:.2f}% against "
-                                   f"{r.low:.2f}% to {r.high:.2f}%" for _, r in f.post_outside.iterrows()) + "."
-       if len(f.post_outside) else "."),
-    "With ten 95% intervals, one miss in ten is what chance gives often (at least one miss about 40% of the "
-    "time), and five seeds estimate the scatter only roughly; so we count the post's curve as ours when it "
-    "misses at most one step.",
-    when(len(f.post_outside) <= 1, "By that rule the post's curve is one our setup could have produced"
-         + (f", though its {f.post_outside['sparsity %'].iloc[0]:.0f}% step is lower than ours." if len(f.post_outside) else "."),
-         "By that rule the post's curve differs from ours by more than the scatter between our seeds explains: "
-         "its network, its data split or its training differed in some way the post does not report."))
+    pruning.post_comparison(f, len(pruning.POST_ACC)))
 
 # %% [markdown]
 # ## Where the cuts land

@@ -18,6 +18,7 @@ from ..computing.validate import as_finite_state, as_list
 from ..experiments.baseline import Baseline
 from .checks import check_result, check_same_data
 from .claims import Claim
+from .prose import count
 from .stats import PairedTest, paired_test, t_p
 
 POST_ACC = [83.35, 83.35, 83.22, 82.63, 78.94, 75.67, 76.20, 67.34, 60.51, 32.75]  # the post's table
@@ -110,6 +111,7 @@ class PruningFindings:
     fine_acc: np.ndarray         # seeds x sparsities
     flat_until: float            # the last sparsity whose mean stays within a point of dense
     post_inside: int             # of the post's steps, how many lie inside our 95% prediction interval
+                                 # (None with one seed: no interval)
     post_outside: pd.DataFrame   # the steps where the post lies outside it: sparsity, post, low, high
     post_distance: float         # the post's largest distance from our mean, points
     layerwise: list              # per seed, the 1% layer-wise sweep
@@ -157,8 +159,11 @@ def prediction_interval(acc, confidence=0.95):
 
 
 def post_against_seeds(acc, post, percentiles):
-    """(how many of the post's steps lie inside our 95% prediction interval, the steps outside it)."""
+    """(how many of the post's steps lie inside our 95% prediction interval, the steps outside it);
+    (None, an empty table) with a single seed, which gives no scatter to predict from."""
     low, high = prediction_interval(acc)
+    if np.isnan(low).all():
+        return None, pd.DataFrame(columns=["sparsity %", "the post", "low", "high"])
     inside = (post >= low) & (post <= high)
     outside = pd.DataFrame({"sparsity %": np.asarray(percentiles), "the post": post, "low": low, "high": high})
     return int(inside.sum()), outside[~inside].reset_index(drop=True)
@@ -183,3 +188,25 @@ def pruning_claims(drop_10, drop_30, versus):
               versus.interval.low > 0, versus.interval.text(), needs=AT_DEFAULTS,
               id="03.global-beats-layerwise-50", p=versus.t_p),
     ]
+
+
+def post_comparison(f, steps):
+    """Notebook 03's sentences on the post's curve against our 95% prediction interval, by its rule."""
+    if f.post_inside is None:
+        return ("With a single seed there is no scatter between runs to predict one more run from, so the post's "
+                f"curve is compared only by distance: at most {f.post_distance:.1f} points from ours.")
+    outside = ("; ".join(f"at {r['sparsity %']:.0f}% the post's {r['the post']:.2f}% against {r.low:.2f}% to "
+                         f"{r.high:.2f}%" for _, r in f.post_outside.iterrows()))
+    verdict = ("By that rule the post's curve is one our setup could have produced"
+               + (f", though its {f.post_outside['sparsity %'].iloc[0]:.0f}% step is lower than ours."
+                  if len(f.post_outside) else ".")
+               if len(f.post_outside) <= 1 else
+               "By that rule the post's curve differs from ours by more than the scatter between our seeds explains: "
+               "its network, its data split or its training differed in some way the post does not report.")
+    return (f"To compare the post's single run with ours we use a stated rule: at each of its steps, the 95% "
+            f"prediction interval of one more run of our setup, from the scatter between our seeds (mean ± t · sd · "
+            f"√(1 + 1/n)). The post lies inside it at {f.post_inside} of its {steps} steps, at most "
+            f"{f.post_distance:.1f} points from our mean" + (f". Outside it: {outside}." if outside else ".")
+            + f" With {steps} 95% intervals, one miss is what chance gives often (at least one miss about "
+            f"{100 * (1 - 0.95 ** steps):.0f}% of the time), and {count(f.fine_acc.shape[0], 'seed')} estimate the "
+            "scatter only roughly; so we count the post's curve as ours when it misses at most one step. " + verdict)
