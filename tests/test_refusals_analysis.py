@@ -303,3 +303,23 @@ def test_helpers_refuse_what_would_give_a_silently_wrong_number_or_sentence(smal
     monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(blocked))
     with pytest.raises(ValueError, match="SPARSE_CHECKPOINT_DIR names .* which is a file"):
         sh.trained_baseline(sh.Config(seeds=(0,), epochs=1), tiny, progress=False)
+
+
+def test_claims_and_prose_helpers_refuse_malformed_arguments_by_name():
+    from sparse_helpers.analysis import prose
+    from sparse_helpers.analysis.claims import Claim, check
+    for kwargs, match in ((dict(p="0.01"), "p must be a p-value"), (dict(p=None), "p must be a p-value"),
+                          (dict(p=2.0), "p must be a p-value"), (dict(needs=("epochz",)), "needs must be a tuple"),
+                          (dict(needs="epochs"), "needs must be a tuple"), (dict(at_least={"rounds": "12"}), "at_least must"),
+                          (dict(at_least={"roundz": 12}), "at_least must")):
+        with pytest.raises(ValueError, match=match):
+            Claim("f", "r", True, **kwargs)
+    for claims in (None, ["claim"], Claim("f", "r", True)):
+        with pytest.raises(ValueError, match="check takes a list of Claims"):
+            check(sh.DEFAULTS, claims)
+    with pytest.raises(ValueError, match="words must be two words"):
+        prose.between(1, 2, words=("from",))
+    with pytest.raises(ValueError, match="table takes a pandas DataFrame"):
+        prose.table("notaframe")
+    assert stats.t_interval([]).text() == "no values to average (n = 0)"
+    assert math.isnan(stats.paired_test([1, 1, 1]).t_p)  # no spread: the t-test is undefined, not p = 0

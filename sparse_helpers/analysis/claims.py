@@ -11,7 +11,7 @@ docs/claims-register.md) records, for every claim id, when its rule last changed
 sets had been run by then, and which runs still confirm it; a claim shows that beside its verdict.
 """
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields as dataclass_fields
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,14 @@ class Claim:
 
     def __post_init__(self):
         object.__setattr__(self, "holds", decided(self.holds))
+        fields_ = {f.name for f in dataclass_fields(DEFAULTS)}
+        if isinstance(self.needs, str) or not all(n in fields_ for n in self.needs):
+            raise ValueError(f"needs must be a tuple of Config field names, e.g. ('epochs', 'hidden'); got {self.needs!r}")
+        if not isinstance(self.at_least, dict) or not all(
+                k in fields_ and isinstance(v, (int, float)) and not isinstance(v, bool) for k, v in self.at_least.items()):
+            raise ValueError(f"at_least must map Config field names to numbers, e.g. {{'rounds': 12}}; got {self.at_least!r}")
+        if isinstance(self.p, bool) or not isinstance(self.p, (int, float)) or not (math.isnan(self.p) or 0 <= self.p <= 1):
+            raise ValueError(f"p must be a p-value in [0, 1], or nan where the claim has no test; got {self.p!r}")
         if self.id:
             entry = REGISTER.get(self.id)
             if entry is None:
@@ -113,6 +121,8 @@ def series_bound(p):
 def check(cfg, claims):
     """Show each claim's verdict and return them as a table; an AssertionError for a required
     claim that fails where it applies."""
+    if isinstance(claims, Claim) or not isinstance(claims, (list, tuple)) or not all(isinstance(c, Claim) for c in claims):
+        raise ValueError(f"check takes a list of Claims (a findings' .claims); got {type(claims).__name__}")
     rows, lines = [], []
     for c in claims:
         verdict = c.verdict(cfg)

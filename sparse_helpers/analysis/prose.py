@@ -5,6 +5,7 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from IPython.display import Markdown
 from pandas.io.formats.style import Styler
 
@@ -62,6 +63,8 @@ def span(low, high, fmt="{:.1f}", sep=" to "):
 def between(low, high, fmt="{:.1f}", words=("between", "and")):
     """'between low and high' written with fmt (or with other words, e.g. ("from", "to")), or
     'at value' when both read the same."""
+    if not isinstance(words, (tuple, list)) or len(words) != 2:
+        raise ValueError(f"words must be two words, e.g. ('from', 'to'); got {words!r}")
     a, b = fmt.format(low), fmt.format(high)
     return f"at {a}" if a == b else f"{words[0]} {a} {words[1]} {b}"
 
@@ -125,6 +128,8 @@ def setup(cfg=DEFAULTS, reuse=None, progress=True, notebook=None, **parameters):
 def table(frame, percent=(), counts=(), decimals=1, index=True, digits=3):
     """A DataFrame styled for reading: counts as whole numbers with separators, the percent
     columns (already in percent) with `decimals` places and a % sign, other numbers to `digits`."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"table takes a pandas DataFrame; got {type(frame).__name__}")
     formats = {c: "{:,.0f}" for c in counts if c in frame.columns}
     formats.update({c: f"{{:.{decimals}f}}%" for c in percent if c in frame.columns})
     rest = {c: f"{{:.{digits}f}}" for c in frame.select_dtypes("floating").columns if c not in formats}

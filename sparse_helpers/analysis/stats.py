@@ -34,6 +34,8 @@ class Interval(NamedTuple):
     def text(self, unit=" points", decimals=1):
         """'3.2 points (95% interval 1.1 to 5.3, n = 5)'."""
         f = f"{{:.{decimals}f}}"
+        if self.n == 0:
+            return "no values to average (n = 0)"
         if self.n < 2:
             return f"{f.format(self.mean)}{unit} (n = {self.n}: no interval)"
         return (f"{f.format(self.mean)}{unit} ({100 * CONFIDENCE:.0f}% interval {f.format(self.low)} "
@@ -85,7 +87,7 @@ def paired_test(differences):
     d = d[~np.isnan(d)]
     interval = t_interval(d)
     if len(d) < 2 or np.allclose(d, d[0], rtol=1e-12, atol=1e-12):
-        p = 0.0 if len(d) >= 2 and d[0] != 0 else math.nan
+        p = math.nan  # every difference the same: no spread, so the t-test is undefined
         return PairedTest(d, interval, p, math.nan, smallest_signed_rank_p(len(d)))
     t_p = float(sps.ttest_1samp(d, 0.0).pvalue)
     w_p = float(sps.wilcoxon(d, method="exact").pvalue) if np.any(d != 0) else 1.0

@@ -11,6 +11,7 @@ import math
 import uuid
 
 import ipywidgets as W
+import numpy as np
 import torch
 from matplotlib.image import imsave
 
@@ -349,7 +350,7 @@ class WidthExplorer(Explorer):
     def update(self, width):
         """Redraw one width's distribution beside the series' width and describe both; the slider
         moves there too, so the static copy agrees."""
-        if width not in self.labels:
+        if isinstance(width, (bool, np.bool_)) or width not in self.labels:
             raise ValueError(f"width must be one of the table's widths {list(self.labels)}; got {width!r}")
         if self.slider.value != width:
             self.slider.value = width  # its observer calls update again, with the slider there
