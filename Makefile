@@ -56,6 +56,7 @@ figures: setup sync
 	done
 	@$(PY) tools/results_used.py results $(USED)
 	@$(PY) tools/readme_findings.py README.md $(SOURCES:notebooks/sources/%.py=notebooks/%.ipynb)
+	@$(PY) tools/holm_table.py
 	@echo "figures written to $(CURDIR)/figures:"; ls figures
 
 # The same, computing every result afresh.

@@ -110,3 +110,13 @@ def test_a_verdict_that_is_nan_in_any_form_never_holds_and_text_is_refused():
             Claim("f", "r", bad)
     with pytest.raises(ValueError, match="when\\(\\) got nan"):
         prose.when(float("nan"), "holds", "not shown")
+
+
+def test_the_series_wide_holm_table_is_the_committed_notebooks_own():
+    import sys
+    from pathlib import Path
+    tools = Path(__file__).resolve().parents[1] / "tools"
+    sys.path.insert(0, str(tools))
+    from holm_table import main, printed_p
+    assert main(["--check"]) == 0, "docs/claims-register.md's Holm table is out of date: run `make figures`"
+    assert {i for i in R.TESTED if i in printed_p()}, "no tested claim's p was found in the notebooks"
