@@ -262,6 +262,17 @@ def speed_score(ticket, controls):
     return float(np.mean(signs))
 
 
+def seed_scores(epochs, main, arm):
+    """{seed: speed_score of its main-arm network against its networks of arm} for every seed with a
+    main-arm network (nan where it has none of arm), from an epochs table (seed, arm, epoch)."""
+    out = {}
+    for seed, g in epochs.groupby("seed"):
+        ticket = g[g.arm == main].epoch.to_numpy()
+        if len(ticket):
+            out[int(seed)] = speed_score(ticket[0], g[g.arm == arm].epoch.to_numpy())
+    return out
+
+
 def speed_findings(t, dense_val, main, total):
     """SpeedFindings of the ticket runs t (with val_history) at one kind of target."""
     thresholds = {int(s): SPEED_FRACTION * float(dense_val[s]) for s in t.seed.unique() if s in dense_val}
@@ -271,14 +282,8 @@ def speed_findings(t, dense_val, main, total):
     table = epochs.groupby("arm", sort=False).epoch.agg(
         networks="size", never=lambda e: int(e.isna().sum()),
         median=lambda e: censored_median(e.to_numpy(), total))
-    scores = {}
-    for arm in [a for a in epochs.arm.unique() if a != main]:
-        per_seed = []
-        for s, g in epochs.groupby("seed"):
-            ticket = g[g.arm == main].epoch.to_numpy()
-            if len(ticket):
-                per_seed.append(speed_score(ticket[0], g[g.arm == arm].epoch.to_numpy()))
-        scores[arm] = paired_test(per_seed)
+    scores = {arm: paired_test(list(seed_scores(epochs, main, arm).values()))
+              for arm in epochs.arm.unique() if arm != main}
     return SpeedFindings(SPEED_FRACTION, thresholds, epochs, table, scores, total)
 
 
@@ -442,11 +447,9 @@ def window_speed(f, main):
     for arm in ("re-init", "random mask"):
         per_seed = {}
         for r in [r for r in f.window if r in f.round_speed]:
-            e = f.round_speed[r].epochs
-            for seed, g in e.groupby("seed"):
-                ticket, controls = g[g.arm == main].epoch.to_numpy(), g[g.arm == arm].epoch.to_numpy()
-                if len(ticket) and len(controls):
-                    per_seed.setdefault(int(seed), []).append(speed_score(ticket[0], controls))
+            for seed, score in seed_scores(f.round_speed[r].epochs, main, arm).items():
+                if not math.isnan(score):
+                    per_seed.setdefault(seed, []).append(score)
         if per_seed:
             out[arm] = np.array([np.mean(v) for _, v in sorted(per_seed.items())])
     return out

@@ -17,6 +17,7 @@ from ..experiments.lottery import Lottery
 from ..experiments.odds import WAYS, Odds
 from .checks import check_from_lottery, check_result, check_same_data, check_same_source
 from .claims import Claim
+from .lottery import POST_ROUND
 from .combinatorics import log10_comb
 from .stats import chance_level, cluster_rate_interval, collapsed, paired_test, quantile_table, \
     wilson, win_rates
@@ -188,7 +189,6 @@ def odds_claims(f, levels):
 
 def post_level(f, levels):
     """The level at the post's own ticket size (round 11 at 20% a round), or None."""
-    from .lottery import POST_ROUND
     return POST_ROUND if POST_ROUND in levels and POST_ROUND in f.wide.index else None
 
 

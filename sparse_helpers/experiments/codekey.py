@@ -317,17 +317,6 @@ class Index:
             todo += self.references(*item)
         return sorted(seen)
 
-    def paths(self, roots):
-        """{definition: the definition that first reached it} (None for a root), for explaining."""
-        parent, todo = {}, [(r, None) for r in roots if self.computes(r[0])]
-        while todo:
-            item, via = todo.pop(0)
-            if item in parent or item[1] not in self.modules[item[0]].defs:
-                continue
-            parent[item] = via
-            todo += [(r, item) for r in sorted(self.references(*item))]
-        return parent
-
     def hashes(self, roots):
         """{'module:name': 12 hex digits} of every definition reachable from roots."""
         return {f"{rel}:{name}": digest(self.text(rel, name)) for rel, name in self.reach(roots)}
@@ -361,8 +350,12 @@ def package_name(obj):
     return rel, getattr(obj, "__qualname__", "")
 
 
-def class_roots(cls, names=("compute", "__init__"), idx=None):
-    """The definitions an experiment class computes through: its compute step and constructor."""
+ROOTS = ("compute", "__init__", "encode", "decode")  # what an experiment's numbers pass through
+
+
+def class_roots(cls, names=ROOTS, idx=None):
+    """The definitions an experiment class computes through: by default its compute step, its
+    constructor, and the encode/decode pair its stored numbers are read back by."""
     rel, qual = package_name(cls)
     idx, out = idx or index(), []
     for name in names:

@@ -249,7 +249,7 @@ class Experiment:
         """{'module:definition': digest} of the code this result's numbers depend on (idx: the
         package's parsed code, today's by default)."""
         idx = idx or index()
-        hashes = idx.hashes(class_roots(type(self), ("compute", "__init__", "encode", "decode"), idx))
+        hashes = idx.hashes(class_roots(type(self), idx=idx))
         for func in self.callables():
             hashes.update(callable_hashes(func, idx))
         return hashes
