@@ -4,7 +4,7 @@ Three layers, imports in one direction: computing (data, model, training, prunin
 (each result with its key and stored file) <- analysis (findings, figures, widgets, prose).
 """
 from . import analysis, computing, experiments
-from .computing import config, data, layout, model, paths, prune, stack, train, validate
+from .computing import config, data, layout, model, paths, prune, settings, stack, train, validate
 from .computing.config import DEFAULTS, Config
 from .computing.data import CLASSES, DataError, Dataset, load_fashion_mnist, raw_arrays, synthetic_data
 from .computing.layout import weight_names
@@ -16,7 +16,9 @@ from .experiments.baseline import Baseline, trained_baseline
 from .experiments.store import StoredResultError
 from .analysis import claims, combinatorics, inference, prose, register, stats, training, weights
 from .analysis.claims import Claim, check
-from .analysis.prose import setup, say, when
+from .computing.settings import Series, series
+from .experiments.session import Session, session, story_index
+from .analysis.prose import say, when
 
 LAZY = ("plots", "widgets")  # they load matplotlib, seaborn and ipywidgets: only when asked for
 
@@ -28,3 +30,15 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(f".analysis.{name}", __name__)
     raise AttributeError(f"module 'sparse_helpers' has no attribute {name!r}")
+
+
+def setup(cfg=DEFAULTS, reuse=None, progress=True, notebook=None, **parameters):
+    """A notebook's first cell: the series' plot style; given the notebook's name (and its
+    parameters besides cfg), the run declared, so that figures at other settings keep out of
+    figures/ (plots.figures_for); then cfg's data and dense baseline (experiments.session)."""
+    config.as_config(cfg)
+    from .analysis import plots
+    plots.use_style()
+    if notebook is not None:
+        plots.figures_for(notebook, cfg, **parameters)
+    return session(cfg, reuse=reuse, progress=progress)

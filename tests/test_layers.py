@@ -67,3 +67,49 @@ def test_importing_the_package_loads_no_plotting_or_widget_library():
             "assert sh.plots.figure and 'seaborn' in sys.modules  # and they load when asked for\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+# What trains: the analysis layer reads results and never imports or calls any of it. Evaluating
+# (computing.train.evaluate, computing.stack.stacked_eval) is reading, not training. The
+# experiments layer's objects that train on request (experiments/explorer.py) train there.
+TRAINING = {"computing/train": {"train", "train_one", "train_many", "make_optimizer", "epoch_batches"},
+            "computing/stack": {"Stack", "Workspace", "EarlyStopTracker"},
+            "experiments/lottery": {"imp_round", "run"}, "experiments/baseline": {"trained_baseline"},
+            "experiments/floatpath": {"retrain_here"}, "experiments/session": {"session"}}
+TRAINING_CALLS = {"compute", "backward", "fit", "train", "train_one", "train_many", "imp_round",
+                  "trained_baseline", "retrain_here", "session", "zero_grad"}
+
+
+def training_uses(source, here=("analysis",)):
+    """What trains that a module's source imports or calls: ['imports computing/train.train_many', ...]."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = list(here[: len(here) - node.level + 1]) if node.level else []
+            module = "/".join(base + (node.module.split(".") if node.module else []))
+            module = module.removeprefix("sparse_helpers/")
+            for alias in node.names:
+                if alias.name in TRAINING.get(module, ()) or f"{module}/{alias.name}" in (
+                        "computing/train", "computing/stack"):
+                    out.append(f"imports {module}.{alias.name}")
+        elif isinstance(node, ast.Import):
+            out += [f"imports {a.name}" for a in node.names if a.name.startswith("torch.optim")]
+        elif isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name in TRAINING_CALLS:
+                out.append(f"calls {name}()")
+    return out
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "analysis").glob("*.py")), ids=lambda p: p.name)
+def test_no_analysis_module_imports_or_calls_what_trains(path):
+    assert not training_uses(path.read_text()), (
+        f"analysis/{path.name} {training_uses(path.read_text())}: training belongs in the experiments layer")
+
+
+@pytest.mark.parametrize("source", ["from ..computing.train import evaluate, train_many",
+                                    "from ..computing import train", "from ..experiments.lottery import imp_round",
+                                    "from ..experiments.baseline import trained_baseline",
+                                    "x = Experiment(cfg).compute()", "loss.backward()", "import torch.optim"])
+def test_the_training_check_catches_what_it_names(source):
+    assert training_uses(source)

@@ -69,8 +69,8 @@ def test_imp_explorer_redraws_stored_rates_and_trains_others_once(small_lottery,
     ex.rate.value = 0.33  # not stored: trained, round by round
     trained = len(calls)
     assert trained >= 1 and "trained here and cached" in ex.readout.value
-    rows = ex.cache[0.33]["rows"]
-    assert rows[0] == ex.cache[0.5]["rows"][0] and trained == len(rows) - 1, \
+    rows = ex.imp.cache[0.33]["rows"]
+    assert rows[0] == ex.imp.cache[0.5]["rows"][0] and trained == len(rows) - 1, \
         "a new rate reuses the stored dense round 0 and trains only the rounds after it"
     ex.rate.value = 0.5
     ex.rate.value = 0.33  # back to a cached rate: no training

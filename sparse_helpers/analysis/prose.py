@@ -1,17 +1,12 @@
-"""The notebooks' shared furniture: the post's numbers, the first cell's setup, computed prose."""
+"""The notebooks' shared furniture: the post's numbers, computed prose, tables."""
 import hashlib
 import math
 import numbers
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 from pandas.io.formats.style import Styler
-
-from ..computing.config import DEFAULTS, Config
-from ..computing.data import load_fashion_mnist
-from ..experiments.baseline import trained_baseline
 
 POST_TICKET = 544      # the post's winning ticket, in weights
 POST_WEIGHTS = 6344    # the post's 784-8-4-10 network, biases apart
@@ -90,39 +85,6 @@ def count(n, noun, plural=None):
     n = int(n)
     word = noun if n == 1 else (plural or noun + "s")
     return ("none " + word if word.startswith("of ") else f"no {word}") if n == 0 else f"{n} {word}"
-
-
-class Session(NamedTuple):
-    """A notebook's setting: its config, the data, the dense baseline, the story seed's index."""
-    cfg: object
-    data: object
-    baseline: object
-    story: int
-
-
-def story_index(cfg):
-    """The position of cfg.story_seed in cfg.seeds; the first seed, with a note, if it is not there."""
-    if cfg.story_seed in cfg.seeds:
-        return list(cfg.seeds).index(cfg.story_seed)
-    print(f"Note: STORY_SEED={cfg.story_seed} is not among SEEDS={list(cfg.seeds)}; following seed "
-          f"{cfg.seeds[0]} instead.")
-    return 0
-
-
-def setup(cfg=DEFAULTS, reuse=None, progress=True, notebook=None, **parameters):
-    """Apply the plot style, load the data with cfg's split, and get cfg's dense baseline
-    (stored when valid, else trained). Given the notebook's name (and its parameters besides
-    cfg), also declare the run, so that figures at other settings keep out of figures/
-    (plots.figures_for)."""
-    if not isinstance(cfg, Config):
-        raise ValueError(f"setup needs a Config, e.g. sh.Config(seeds=[0, 1]); got {type(cfg).__name__}")
-    from . import plots  # the plotting libraries load with the first notebook, not the package
-    plots.use_style()
-    if notebook is not None:
-        plots.figures_for(notebook, cfg, **parameters)
-    data = load_fashion_mnist(val_size=cfg.val_size, split_seed=cfg.split_seed)
-    baseline = trained_baseline(cfg, data, reuse=reuse, progress=progress)
-    return Session(cfg, data, baseline, story_index(cfg))
 
 
 def table(frame, percent=(), counts=(), decimals=1, index=True, digits=3):

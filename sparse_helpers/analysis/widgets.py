@@ -7,24 +7,20 @@ pyplot's global state, so that a callback always renders the whole figure.
 import base64
 import io
 import itertools
-import math
 import uuid
 
 import ipywidgets as W
 import numpy as np
-import torch
 from matplotlib.image import imsave
 
 from ..computing.layout import weight_names
-from ..computing.model import IMAGE_SIDE, theta0 as make_theta0
+from ..computing.model import IMAGE_SIDE
 from ..computing.progress import Progress
-from ..computing.prune import (dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, next_masks,
-                                sparsity_of)
+from ..computing.prune import dense_masks, global_masks, input_pixel_map, kept, kept_per_layer, sparsity_of
 from ..computing.train import evaluate
 from ..computing.data import Dataset
 from ..computing.validate import as_finite_state, as_fraction, expect
-from ..experiments.arms import main_arm
-from ..experiments.lottery import Lottery, imp_round
+from ..experiments.explorer import imp_rates
 from . import plots
 from .checks import check_close, check_table
 from .stats import collapsed
@@ -144,41 +140,16 @@ class SparsityExplorer(Explorer):
         return f"sparsity {self.slider.value:.0%}"
 
 
-def stored_imp_rows(lot):
-    """The story seed's IMP rounds per prune rate, as a lottery stored them: {rate: rows}."""
-    cfg = lot.config
-    out = {float(rate): g.sort_values("round")[["round", "kept", "sparsity", "val_acc"]].to_dict("records")
-           for rate, g in lot.explorer.groupby("rate")}
-    main = lot.rounds[(lot.rounds.arm == main_arm(cfg)) & (lot.rounds.seed == cfg.story_seed)]
-    out[cfg.prune_rate] = main.sort_values("round")[["round", "kept", "sparsity", "val_acc"]].to_dict("records")
-    return out
-
-
 class ImpExplorer(Explorer):
-    """IMP for the story seed at any prune rate and threshold: stored rates redraw at once,
-    others train (with a progress bar) and are cached."""
+    """IMP for the story seed at any prune rate and threshold: stored rates redraw at once; others
+    the experiments layer trains (experiments/explorer.py), with a progress bar here, and caches."""
     RATE, THRESHOLD = (0.05, 0.9, 0.01), (0.1, 0.99, 0.01)
 
     def __init__(self, lot, theta0, data):
-        cfg = expect(lot, Lottery, "lot", "LotteryExperiment(cfg, data).result()").config
-        expect(data, Dataset, "data", "sh.load_fashion_mnist()")
-        if data.label != lot.data:
-            raise ValueError(f"data must be the data the lottery was trained on ({lot.data}); got {data.label}")
-        theta0 = as_finite_state(theta0)
-        story = make_theta0(cfg.story_seed, cfg.hidden)
-        if cfg.story_seed in cfg.seeds and (  # the stored rounds are used: they started from this θ₀
-                theta0.keys() != story.keys() or not all(torch.equal(theta0[k], story[k]) for k in story)):
-            raise ValueError(f"theta0 must be the story seed's initial weights, sh.theta0({cfg.story_seed}, "
-                             f"{tuple(cfg.hidden)}), the θ₀ the stored rounds started from")
+        self.imp = imp_rates(lot, theta0, data)
+        cfg = self.imp.cfg
         rate = on_slider(cfg.prune_rate, "prune rate", *self.RATE)
         threshold = on_slider(cfg.threshold, "threshold", *self.THRESHOLD)
-        self.theta0, self.data, self.cfg, self.seed = theta0, data, cfg, cfg.story_seed
-        self.cache = {round(r, 6): {"rows": rows, "masks": None, "complete": len(rows) == cfg.rounds + 1}
-                      for r, rows in stored_imp_rows(lot).items()} if cfg.story_seed in cfg.seeds else {}
-        self.stored = set(self.cache)
-        # round 0 (the dense network) is the same at every rate: a new rate starts from its stored copy
-        main = self.cache.get(round(cfg.prune_rate, 6), {"rows": []})["rows"]
-        self.dense = (main[:1], lot.states.get((self.seed, 0))) if main else ([], None)
         self.rate = slider(rate, *self.RATE, "prune rate", "420px", continuous=False)
         self.threshold = slider(threshold, *self.THRESHOLD, "threshold", "420px", continuous=False)
         self.progress, self.readout = W.Output(), W.HTML()
@@ -189,49 +160,19 @@ class ImpExplorer(Explorer):
             s.observe(lambda change: self.update(), names="value")
         self.update()
 
-    def needs_more(self, rows, threshold):
-        """Whether IMP must run more rounds to find where it first falls below threshold."""
-        return len(rows) <= self.cfg.rounds and all(r["val_acc"] >= threshold for r in rows)
-
-    def entry(self, rate, threshold):
-        """The cache entry of a rate, restarted from θ₀ when its stored rows end too early."""
-        entry = self.cache.get(rate)
-        if entry is None or (entry["masks"] is None and not entry["complete"]
-                             and self.needs_more(entry["rows"], threshold)):
-            rows, trained = self.dense
-            masks = dense_masks(self.theta0)
-            if trained is not None:
-                rows, masks = [dict(rows[0])], next_masks(trained, masks, self.cfg.but(prune_rate=rate))
-            entry = self.cache[rate] = {"rows": list(rows), "masks": masks, "complete": False}
-        return entry
-
     def rounds(self, rate, threshold):
-        """IMP rounds at this rate up to and including the first below threshold."""
-        entry, cfg = self.entry(rate, threshold), self.cfg.but(prune_rate=rate)
-        rows = entry["rows"]
-        if self.needs_more(rows, threshold):
-            expect = self.expected_rounds(rate, threshold) - len(rows)
-            self.busy(f"Running IMP at {rate:.0%} a round for seed {self.seed}, until the first round "
-                      f"below {threshold:.0%}: about {expect} rounds")
-            with self.progress, Progress(expect, f"IMP at {rate:.0%} per round") as bar:
-                while self.needs_more(rows, threshold):
-                    masks = entry["masks"]
-                    run, entry["masks"] = imp_round(self.theta0, masks, self.data, cfg, self.seed)
-                    rows.append({"round": len(rows), "kept": kept(masks), "sparsity": sparsity_of(masks),
-                                 "val_acc": run.val_acc})
-                    bar.update()
-            self.progress.clear_output()
-        stop = next((i for i, r in enumerate(rows) if r["val_acc"] < threshold), len(rows) - 1)
-        return rows[: stop + 1]
-
-    def expected_rounds(self, rate, threshold):
-        """How many rounds IMP at rate will likely run: until the sparsity where the stored main
-        rate first fell below threshold (or all rounds), at most cfg.rounds + 1."""
-        main = self.cache.get(round(self.cfg.prune_rate, 6), {"rows": []})["rows"]
-        fail = next((r["sparsity"] for r in main if r["val_acc"] < threshold), None)
-        if fail is None or fail <= 0:
-            return self.cfg.rounds + 1
-        return min(self.cfg.rounds + 1, math.ceil(math.log(1 - fail) / math.log(1 - rate)) + 1)
+        """IMP rounds at this rate up to and including the first below threshold, with a progress
+        bar while the experiments layer trains the ones not stored or cached."""
+        imp = self.imp
+        if not imp.needs_training(rate, threshold):
+            return imp.rows_until(rate, threshold)
+        left = imp.likely_rounds(rate, threshold) - len(imp.chain_at(rate, threshold)["rows"])
+        self.busy(f"Running IMP at {rate:.0%} a round for seed {imp.seed}, until the first round "
+                  f"below {threshold:.0%}: about {left} rounds")
+        with self.progress, Progress(left, f"IMP at {rate:.0%} per round") as bar:
+            rows = imp.rows_until(rate, threshold, bar.update)
+        self.progress.clear_output()
+        return rows
 
     def busy(self, text):
         """Dim the old readout and figure and say what is being computed."""
@@ -250,10 +191,10 @@ class ImpExplorer(Explorer):
                     f"{100 * t['val_acc']:.2f}% validation accuracy</b>")
         else:
             text = f"<b>No ticket: even the dense model stays below {threshold:.0%}</b>"
-        where = "stored with the results" if rate in self.stored else "trained here and cached"
+        where = "stored with the results" if rate in self.imp.stored else "trained here and cached"
         self.readout.value = (f"<div class='imp-readout'>{text}<br>{len(rows)} rounds shown; this rate "
-                              f"was {where}; {len(self.cache)} prune rates available</div>")
-        self.image.value = plots.png(plots.imp_explorer_figure(rows, threshold, rate, self.seed))
+                              f"was {where}; {len(self.imp.cache)} prune rates available</div>")
+        self.image.value = plots.png(plots.imp_explorer_figure(rows, threshold, rate, self.imp.seed))
         self.image.remove_class(BUSY)
 
     def static_note(self):
