@@ -7,6 +7,7 @@ import jupytext
 import nbformat
 import pytest
 
+import sparse_helpers as sh
 from sparse_helpers import DEFAULTS
 from sparse_helpers.analysis import navigation, plots
 
@@ -52,17 +53,18 @@ def test_saving_a_notebook_in_jupyterlab_leaves_both_files_as_committed(path):
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_the_parameters_cell_holds_the_committed_settings(path):
-    """At their defaults a notebook's parameters are DEFAULTS' fields and plots.NOTEBOOK_PARAMETERS,
-    which decide whether a run writes figures/."""
+    """At their defaults a notebook's parameters are no change to the series' settings (SETTINGS = {})
+    and its own parameters as plots.NOTEBOOK_PARAMETERS lists them, which decide whether a run
+    writes figures/. The series' settings are read with sh.series, never declared again."""
     cell = next(c for c in jupytext.read(path).cells if "parameters" in c.metadata.get("tags", []))
     names = {}
     exec(cell.source, names)
-    names = {k: v for k, v in names.items() if k.isupper() and k not in ("RECOMPUTE", "DEFAULTS")}
-    fields, own = DEFAULTS.as_dict(), plots.NOTEBOOK_PARAMETERS.get(path.stem, {})
-    assert {k: v for k, v in names.items() if k.lower() not in fields} == own
-    for name, value in names.items():
-        if name.lower() in fields:
-            assert plots.changed_settings(path.stem, DEFAULTS.but(**{name.lower(): value}), **own) == {}, name
+    names = {k: v for k, v in names.items() if k.isupper() and k != "RECOMPUTE"}
+    assert names.pop("SETTINGS") == {}
+    own = {k: v for k, v in plots.NOTEBOOK_PARAMETERS.get(path.stem, {}).items() if k not in plots.SHARED_PARAMETERS}
+    assert names == own
+    assert not {k for k in names if k.lower() in DEFAULTS.as_dict() or k.lower() in sh.settings.SHARED}
+    assert "sh.series(SETTINGS)" in path.read_text()
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)

@@ -35,20 +35,16 @@
 # 4. the same five runs on another floating-point path, to see how much a different CPU changes them.
 
 # %% [markdown]
-# **Parameters.** Change them and rerun the notebook, or pass them with papermill (this cell carries
-# the `parameters` tag, see "Try this" at the end). Their defaults live in one place,
-# `sparse_helpers/computing/config.py`. `STORY_SEED` is the run we follow line by line, as the post
-# follows its single run.
+# **Parameters.** The settings of the whole series (seeds, epochs, architecture, optimizer, learning
+# rate, pruning...) have their defaults in one place, `sparse_helpers/computing/config.py`; `SETTINGS`
+# changes some of them for this notebook (papermill can pass it: the cell carries the `parameters`
+# tag, see "Try this"), and `$SPARSE_SETTINGS` names a JSON file of them for every notebook at once.
+# `story_seed` is the run we follow line by line, as the post follows its single run.
 
 # %% tags=["parameters"]
-from sparse_helpers import DEFAULTS
-
-SEEDS = list(DEFAULTS.seeds)      # one model per seed: the seed sets θ₀ and the data order
-EPOCHS = DEFAULTS.epochs
-HIDDEN = DEFAULTS.hidden          # hidden layer sizes: 784 -> 8 -> 4 -> 10
-OPTIMIZER = DEFAULTS.optimizer    # "adam", or "sgd" (with momentum)
-STORY_SEED = DEFAULTS.story_seed
-RECOMPUTE = False                 # True: train afresh even where stored results of these settings exist
+SETTINGS = {}      # the series' settings to change (Config's fields, "levels", "masks_per_level"),
+                   # e.g. {"epochs": 3, "seeds": [0, 1]}, or the path of a JSON file of them
+RECOMPUTE = False  # True: train afresh even where stored results of these settings exist
 
 # %%
 import sparse_helpers as sh
@@ -56,8 +52,8 @@ from sparse_helpers.analysis import plots, training
 from sparse_helpers.analysis.prose import bullets, say, table, when
 from sparse_helpers.experiments.floatpath import FloatPathExperiment
 
-cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, optimizer=OPTIMIZER, story_seed=STORY_SEED)
-story = sh.prose.story_index(cfg)
+cfg = sh.series(SETTINGS).cfg  # this run of the series: every notebook reads the same settings
+story = sh.story_index(cfg)
 reuse = False if RECOMPUTE else None
 plots.use_style()
 figures = plots.figures_for("01_train_baseline", cfg)  # figures/ only at the committed settings
@@ -113,7 +109,7 @@ print(f"total:        {sum(counts.values()):>5,} weights  (+ {sh.bias_count(mode
 #
 # | choice | value | why |
 # |---|---|---|
-# | optimizer | Adam, learning rate 2e-3 (`torch.optim.Adam`, fused) | reaches the post's accuracy in 10 epochs without a schedule; `OPTIMIZER = "sgd"` switches to SGD with momentum 0.9 |
+# | optimizer | Adam, learning rate 2e-3 (`torch.optim.Adam`, fused) | reaches the post's accuracy in 10 epochs without a schedule; `SETTINGS = {"optimizer": "sgd"}` switches to SGD with momentum 0.9 |
 # | batch size | 128 | 430 steps per epoch over 55,000 images |
 # | loss | cross-entropy | the standard for classification |
 # | initialisation | PyTorch's default for `nn.Linear`, seeded | `sh.theta0(seed)` always gives the same θ₀ |
@@ -228,12 +224,12 @@ bullets(f"A {sh.describe(cfg.hidden)} network with {sum(counts.values()):,} weig
 # %% [markdown]
 # ## Try this
 #
-# * `EPOCHS = 30`: does accuracy keep rising, or has the small network hit its capacity?
-# * `HIDDEN = (32, 16)`: how much does a wider network gain? (Notebook 06 asks this in earnest.)
-# * `OPTIMIZER = "sgd"`: the same epochs with plain SGD and momentum.
+# * `SETTINGS = {"epochs": 30}`: does accuracy keep rising, or has the small network hit its capacity?
+# * `SETTINGS = {"hidden": [32, 16]}`: how much does a wider network gain? (Notebook 06 asks this in earnest.)
+# * `SETTINGS = {"optimizer": "sgd", "lr": 0.05}`: the same epochs with plain SGD and momentum.
 # * From a shell in the repository's root, with other parameters and without touching this file (its
 #   figures go under `build/figures/`, leaving `figures/` as committed):
-#   `.venv/bin/papermill notebooks/01_train_baseline.ipynb /tmp/out.ipynb -p EPOCHS 3 -y "SEEDS: [0, 1]"`
+#   `.venv/bin/papermill notebooks/01_train_baseline.ipynb /tmp/out.ipynb -y 'SETTINGS: {epochs: 3, seeds: [0, 1]}'`
 #
 # <!-- next -->
 # **Next:** [02 · What the trained weights look like](02_weight_statistics.ipynb)

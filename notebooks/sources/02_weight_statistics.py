@@ -32,19 +32,15 @@
 # start?** The second answer changes how the post's observation should be read.
 
 # %% tags=["parameters"]
-from sparse_helpers import DEFAULTS
-
-SEEDS = list(DEFAULTS.seeds)
-EPOCHS = DEFAULTS.epochs
-HIDDEN = DEFAULTS.hidden
-STORY_SEED = DEFAULTS.story_seed
+SETTINGS = {}      # the series' settings to change (Config's fields, "levels", "masks_per_level"),
+                   # e.g. {"epochs": 3, "seeds": [0, 1]}, or the path of a JSON file of them
 
 # %%
 import sparse_helpers as sh
 from sparse_helpers.analysis import plots, weights
 from sparse_helpers.analysis.prose import bullets, say, table, when
 
-cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED)
+cfg = sh.series(SETTINGS).cfg  # this run of the series: every notebook reads the same settings
 cfg, data, baseline, story = sh.setup(cfg, notebook="02_weight_statistics")
 f = weights.weight_findings(baseline, story)
 trained, theta0, seed = baseline.runs[story].state, baseline.theta0[story], cfg.seeds[story]
@@ -200,10 +196,10 @@ bullets(f"{sh.prose.span(tenth.min(), tenth.max(), '{:.0f}', '-')}% of the train
 # %% [markdown]
 # ## Try this
 #
-# * `HIDDEN = (32, 16)`: with 32 first-layer neurons θ₀'s band is the same (it depends on the 784
+# * `SETTINGS = {"hidden": [32, 16]}`: with 32 first-layer neurons θ₀'s band is the same (it depends on the 784
 #   inputs), but does training widen it as much?
-# * `EPOCHS = 2`: how much of the widening happens in the first two epochs?
-# * Change `STORY_SEED` to 3 and compare the pictures of the first-layer neurons: which features recur?
+# * `SETTINGS = {"epochs": 2}`: how much of the widening happens in the first two epochs?
+# * `SETTINGS = {"story_seed": 3}`, then compare the pictures of the first-layer neurons: which features recur?
 #
 # <!-- next -->
 # **Next:** [03 · Cutting the smallest weights](03_one_shot_pruning.ipynb)

@@ -37,12 +37,8 @@
 # prune the network yourself.
 
 # %% tags=["parameters"]
-from sparse_helpers import DEFAULTS
-
-SEEDS = list(DEFAULTS.seeds)
-EPOCHS = DEFAULTS.epochs
-HIDDEN = DEFAULTS.hidden
-STORY_SEED = DEFAULTS.story_seed
+SETTINGS = {}      # the series' settings to change (Config's fields, "levels", "masks_per_level"),
+                   # e.g. {"epochs": 3, "seeds": [0, 1]}, or the path of a JSON file of them
 
 # %%
 import numpy as np
@@ -52,7 +48,7 @@ from sparse_helpers.analysis import plots, pruning
 from sparse_helpers.analysis.prose import bullets, say, table, when
 from sparse_helpers.analysis.widgets import SparsityExplorer
 
-cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED)
+cfg = sh.series(SETTINGS).cfg  # this run of the series: every notebook reads the same settings
 cfg, data, baseline, story = sh.setup(cfg, notebook="03_one_shot_pruning")
 f = pruning.pruning_findings(baseline, data)
 seed = cfg.seeds[story]
@@ -215,9 +211,9 @@ bullets(f"Without retraining, the trained network keeps its accuracy within a po
 # ## Try this
 #
 # * Move the slider to 90%: how many pixels still reach a neuron, and which?
-# * `HIDDEN = (16,)`: with one hidden layer there is no small middle layer to protect; does
+# * `SETTINGS = {"hidden": [16]}`: with one hidden layer there is no small middle layer to protect; does
 #   layer-wise pruning still lose?
-# * `EPOCHS = 3`: an undertrained network has smaller weights; does it prune as well?
+# * `SETTINGS = {"epochs": 3}`: an undertrained network has smaller weights; does it prune as well?
 #
 # <!-- next -->
 # **Next:** [04 · Lottery tickets](04_lottery_tickets.ipynb)

@@ -54,21 +54,9 @@
 # claim at the end shows its provenance from the claims register (`docs/claims-register.md`).
 
 # %% tags=["parameters"]
-from sparse_helpers import DEFAULTS
-
-SEEDS = list(DEFAULTS.seeds)        # one IMP run per seed; each seed has its own data order
-EPOCHS = DEFAULTS.epochs            # epochs of every round (and of the dense baseline)
-HIDDEN = DEFAULTS.hidden
-STORY_SEED = DEFAULTS.story_seed
-PRUNE_RATE = DEFAULTS.prune_rate    # share of the remaining weights removed per round
-OUTPUT_RATE = DEFAULTS.output_rate  # the paper's rate for the output layer (layer-wise schedule)
-SCHEDULE = DEFAULTS.schedule        # "global" (the post) or "layerwise" (the paper)
-ROUNDS = DEFAULTS.rounds            # rounds after the dense one
-THRESHOLD = DEFAULTS.threshold      # validation accuracy a ticket must reach
-REINITS = DEFAULTS.reinits          # random re-initialisations per round and seed
-CONTROL_EPOCHS = DEFAULTS.control_epochs     # the post's 4x training at the ticket
-EXPLORER_RATES = list(DEFAULTS.explorer_rates)  # prune rates stored for the slider at the end
-RECOMPUTE = False                   # True: train afresh even where stored results of these settings exist
+SETTINGS = {}      # the series' settings to change (Config's fields, "levels", "masks_per_level"),
+                   # e.g. {"epochs": 3, "seeds": [0, 1]}, or the path of a JSON file of them
+RECOMPUTE = False  # True: train afresh even where stored results of these settings exist
 
 # %%
 import math
@@ -84,9 +72,7 @@ from sparse_helpers.experiments.arms import main_arm
 from sparse_helpers.experiments.lottery import LotteryExperiment
 from sparse_helpers.experiments.tickets import TicketExperiment
 
-cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED, prune_rate=PRUNE_RATE,
-                output_rate=OUTPUT_RATE, schedule=SCHEDULE, rounds=ROUNDS, threshold=THRESHOLD,
-                reinits=REINITS, control_epochs=CONTROL_EPOCHS, explorer_rates=EXPLORER_RATES)
+cfg = sh.series(SETTINGS).cfg  # this run of the series: notebooks 05 and 06 read its results
 reuse = False if RECOMPUTE else None
 cfg, data, baseline, story = sh.setup(cfg, reuse=reuse, notebook="04_lottery_tickets")
 main = main_arm(cfg)
@@ -369,8 +355,8 @@ say("The paper's layer-wise rates were made for wide layers (300 and 100 units).
 # The post's own test: take the ticket's mask, give it fresh random starting values, and train it four
 # times as long. We run it where the post did, at its own ticket size (round 11, 544 weights) for
 # every seed, and also at each seed's own ticket (post's rule), which lies at different sizes for
-# different seeds. Each target trains the ticket from θ₀, its `REINITS` re-initialisations and a
-# random mask from θ₀, for `CONTROL_EPOCHS` epochs, recording validation accuracy and loss after every
+# different seeds. Each target trains the ticket from θ₀, its `reinits` re-initialisations and a
+# random mask from θ₀, for `control_epochs` epochs, recording validation accuracy and loss after every
 # epoch. The figure shows one size only, the post's.
 
 # %%
@@ -591,13 +577,15 @@ bullets(f"Every seed ran all {cfg.rounds} rounds with every control. Chosen on v
 # ## Try this
 #
 # * Move the prune-rate slider to 5% and then to 50%: does pruning more gently find a sparser ticket?
-# * `SCHEDULE = "layerwise"`: the paper's rates become the main schedule, and the controls follow it.
-# * `REINITS = 4`: more re-initialisations per round narrow the control's band.
+# * `SETTINGS = {"schedule": "layerwise"}`: the paper's rates become the main schedule, and the controls follow it.
+# * `SETTINGS = {"reinits": 4}`: more re-initialisations per round narrow the control's band.
 # * Add an arm: register an `Arm` in `sparse_helpers/experiments/arms.py` (see `docs/architecture.md`);
 #   this notebook trains, tables and draws it with no other edit.
 # * From a shell in the repository's root, without touching this file (it trains what is not stored,
 #   and writes its figures under `build/figures/`, leaving `figures/` as committed):
-#   `.venv/bin/papermill notebooks/04_lottery_tickets.ipynb /tmp/04.ipynb -p PRUNE_RATE 0.3 -y "SEEDS: [0, 1]"`
+#   `.venv/bin/papermill notebooks/04_lottery_tickets.ipynb /tmp/04.ipynb -y 'SETTINGS: {prune_rate: 0.3, seeds: [0, 1]}'`;
+#   run notebooks 05 and 06 with the same `SETTINGS` (or every notebook with
+#   `make figures SETTINGS=my-run.json`) and they read this run
 #
 # <!-- next -->
 # **Next:** [05 · How rare is a winning ticket?](05_winning_odds.ipynb)

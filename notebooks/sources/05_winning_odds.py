@@ -42,19 +42,9 @@
 #   "a random 544-weight subnetwork" means in the post's count.
 
 # %% tags=["parameters"]
-from sparse_helpers import DEFAULTS
-
-SEEDS = list(DEFAULTS.seeds)          # notebook 04's seeds: their IMP runs give the levels and θ₀
-EPOCHS = DEFAULTS.epochs              # every mask trains as long as an IMP round
-HIDDEN = DEFAULTS.hidden
-STORY_SEED = DEFAULTS.story_seed
-ROUNDS = DEFAULTS.rounds              # notebook 04's settings, so that its stored run is found
-REINITS = DEFAULTS.reinits
-EXPLORER_RATES = list(DEFAULTS.explorer_rates)
-THRESHOLD = DEFAULTS.threshold        # a mask wins when its validation accuracy reaches this
-LEVELS = [3, 5, 7, 9, 11, 13, 15, 16] # IMP rounds whose sparsity we test: 49% to 97%
-MASKS_PER_LEVEL = 25                  # masks per level and way, spread evenly over the seeds
-RECOMPUTE = False                     # True: train afresh even where stored results of these settings exist
+SETTINGS = {}      # the series' settings to change (Config's fields, "levels", "masks_per_level"),
+                   # e.g. {"epochs": 3, "seeds": [0, 1]}, or the path of a JSON file of them
+RECOMPUTE = False  # True: train afresh even where stored results of these settings exist
 
 # %%
 import numpy as np
@@ -67,8 +57,8 @@ from sparse_helpers.analysis.widgets import OddsExplorer
 from sparse_helpers.experiments.lottery import LotteryExperiment
 from sparse_helpers.experiments.odds import WAYS, OddsExperiment
 
-cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED, rounds=ROUNDS,
-                reinits=REINITS, explorer_rates=EXPLORER_RATES, threshold=THRESHOLD)
+run = sh.series(SETTINGS)  # this run of the series: notebook 04's settings, so its stored run is found
+cfg, LEVELS, MASKS_PER_LEVEL = run.cfg, run.levels, run.masks_per_level  # IMP rounds tested; masks per level and way
 reuse = False if RECOMPUTE else None
 cfg, data, baseline, story = sh.setup(cfg, reuse=reuse, notebook="05_winning_odds", LEVELS=LEVELS,
                                       MASKS_PER_LEVEL=MASKS_PER_LEVEL)
@@ -330,9 +320,9 @@ bullets((f"At the post's own level ({spars(post):.1f}% sparse) {A.wins_text(f, p
 # %% [markdown]
 # ## Try this
 #
-# * `MASKS_PER_LEVEL = 100`: four times the draws, intervals about half as wide (a few minutes more).
-# * `LEVELS = [11]`: all the draws at the post's ticket size.
-# * `THRESHOLD = 0.7`: a lower bar; which ways start winning again?
+# * `SETTINGS = {"masks_per_level": 100}`: four times the draws, intervals about half as wide (a few minutes more).
+# * `SETTINGS = {"levels": [11]}`: all the draws at the post's ticket size.
+# * `SETTINGS = {"threshold": 0.7}` (for notebook 04 too, which it reads): a lower bar; which ways start winning again?
 #
 # <!-- next -->
 # **Next:** [06 · Narrow or sparse?](06_narrow_or_sparse.ipynb)

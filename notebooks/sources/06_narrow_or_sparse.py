@@ -40,18 +40,8 @@
 #    measured failures, with p from notebook 05's random subnetworks.
 
 # %% tags=["parameters"]
-from sparse_helpers import DEFAULTS
-
-SEEDS = list(DEFAULTS.seeds)          # the series' seeds: notebook 04's IMP runs give the sparse networks
-EPOCHS = DEFAULTS.epochs              # every network trains as long as the post's
-HIDDEN = DEFAULTS.hidden              # the series' architecture; every width keeps its shape
-STORY_SEED = DEFAULTS.story_seed
-ROUNDS = DEFAULTS.rounds              # notebook 04's and 05's settings, so that their stored results are found
-REINITS = DEFAULTS.reinits
-EXPLORER_RATES = list(DEFAULTS.explorer_rates)
-THRESHOLD = DEFAULTS.threshold        # a network fails when its validation accuracy ends below this
-LEVELS = [3, 5, 7, 9, 11, 13, 15, 16] # notebook 05's levels and draws: its measured win rates give p
-MASKS_PER_LEVEL = 25
+SETTINGS = {}      # the series' settings to change (Config's fields, "levels", "masks_per_level"),
+                   # e.g. {"epochs": 3, "seeds": [0, 1]}, or the path of a JSON file of them
 WIDTHS = [1, 2, 3, 4, 6, 8, 12, 16, 32]  # first hidden layer; later layers keep the series' ratios
 SEEDS_PER_WIDTH = 64                  # independent starts per width: each its own θ₀ and data order
 DRAWS = 2                             # random masks per seed, size and way in the comparison at equal size
@@ -69,25 +59,25 @@ from sparse_helpers.experiments.lottery import LotteryExperiment
 from sparse_helpers.experiments.odds import OddsExperiment
 from sparse_helpers.experiments.widths import SIZE_WAYS, SizesExperiment, WidthExperiment, hidden_for
 
-cfg = sh.Config(seeds=SEEDS, epochs=EPOCHS, hidden=HIDDEN, story_seed=STORY_SEED, rounds=ROUNDS,
-                reinits=REINITS, explorer_rates=EXPLORER_RATES, threshold=THRESHOLD)
+run = sh.series(SETTINGS)  # this run of the series: the settings 04 and 05 ran with, so their results are found
+cfg, LEVELS, MASKS_PER_LEVEL = run.cfg, run.levels, run.masks_per_level  # notebook 05's levels and draws
 reuse = False if RECOMPUTE else None
 cfg, data, baseline, story = sh.setup(cfg, reuse=reuse, notebook="06_narrow_or_sparse", LEVELS=LEVELS,
                                       MASKS_PER_LEVEL=MASKS_PER_LEVEL, WIDTHS=WIDTHS,
                                       SEEDS_PER_WIDTH=SEEDS_PER_WIDTH, DRAWS=DRAWS)
 ref = sh.describe(cfg.hidden)
-if cfg.hidden != DEFAULTS.hidden:
-    print(f"Note: HIDDEN={list(cfg.hidden)} is not the post's (8, 4): every width below keeps the shape of "
+if cfg.hidden != sh.DEFAULTS.hidden:
+    print(f"Note: hidden={list(cfg.hidden)} is not the post's (8, 4): every width below keeps the shape of "
           f"{ref}, and the sparse networks are tickets of {ref}.")
 
 # %% [markdown]
 # ## The experiments
 #
 # **Widths.** Each width trains `SEEDS_PER_WIDTH` dense networks, every one from its own θ₀ and with
-# its own data order, for `EPOCHS` epochs with the series' optimiser. The later hidden layers keep
+# its own data order, for the series' `epochs` with the series' optimiser. The later hidden layers keep
 # their ratio to the first (half as wide here, rounded down, at least one unit). Their seeds start at
 # 1000 times one more than the smallest series seed, so they never repeat a seed of notebooks 01-05
-# and move when `SEEDS` does. One stack per width trains all its networks together.
+# and move when the series' `seeds` do. One stack per width trains all its networks together.
 #
 # **Equal sizes.** For every width narrower than the series' own, at exactly its dense weight count,
 # each series seed contributes: IMP's ticket of that size (its last round still above the count,
@@ -358,9 +348,9 @@ bullets((f"A smaller dense network does fail more often: every run fails at widt
 # ## Try this
 #
 # * `WIDTHS = [4, 5, 6, 7]`: where exactly does failure stop?
-# * `EPOCHS = 40`: does longer training rescue the narrow networks, or is it capacity?
-# * `THRESHOLD = 0.7`: a lower bar; which widths start succeeding, and does the lottery arithmetic do any better?
-# * `HIDDEN = (16,)`: one hidden layer; the widths keep that shape.
+# * `SETTINGS = {"epochs": 40}`: does longer training rescue the narrow networks, or is it capacity?
+# * `SETTINGS = {"threshold": 0.7}`: a lower bar; which widths start succeeding, and does the lottery arithmetic do any better?
+# * `SETTINGS = {"hidden": [16]}`: one hidden layer; the widths keep that shape.
 #
 # <!-- next -->
 # **That is the end of the series.** Back to the start: [01 · A very small network learns to sort clothes](01_train_baseline.ipynb)

@@ -17,17 +17,19 @@ from ..computing.config import DEFAULTS, Config
 from ..computing.layout import weight_names
 from ..computing.model import IMAGE_SIDE
 from ..computing.paths import REPO_ROOT, figures_dir
+from ..computing.settings import SHARED
 from .arm_styles import style_of
 
 BAND = "band: min-max over seeds"
 
-# The parameters a notebook has besides the Config's fields, at their committed values: with the
-# Config's defaults they are the committed settings, the only ones whose figures go to figures/.
-# tests/test_notebooks.py checks them against each notebook's parameters cell.
+# The parameters a notebook passes to setup besides the Config, at their committed values: the
+# series' shared settings it reads (computing/settings.py) and its own parameters. With the Config's
+# defaults they are the committed settings, the only ones whose figures go to figures/.
+# tests/test_notebooks.py checks the notebook's own against its parameters cell.
+SHARED_PARAMETERS = {"LEVELS": list(SHARED["levels"]), "MASKS_PER_LEVEL": SHARED["masks_per_level"]}
 NOTEBOOK_PARAMETERS = {
-    "05_winning_odds": {"LEVELS": [3, 5, 7, 9, 11, 13, 15, 16], "MASKS_PER_LEVEL": 25},
-    "06_narrow_or_sparse": {"LEVELS": [3, 5, 7, 9, 11, 13, 15, 16], "MASKS_PER_LEVEL": 25,
-                            "WIDTHS": [1, 2, 3, 4, 6, 8, 12, 16, 32], "SEEDS_PER_WIDTH": 64, "DRAWS": 2},
+    "05_winning_odds": SHARED_PARAMETERS,
+    "06_narrow_or_sparse": {**SHARED_PARAMETERS, "WIDTHS": [1, 2, 3, 4, 6, 8, 12, 16, 32], "SEEDS_PER_WIDTH": 64, "DRAWS": 2},
 }
 MACHINE_FIELDS = ("threads",)  # Config fields that say how this machine runs, not what a run is
 
