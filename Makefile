@@ -47,6 +47,17 @@ sync: $(STAMP)
 # Every notebook executed in place, in order. Results still valid for their keys (settings, data
 # and the code that computes them) are read from results/; only missing or stale ones are
 # computed. Results no notebook used any more are removed. Figures go to figures/.
+# `make figures SETTINGS=my-run.json` runs the whole series at the settings that JSON file states
+# (computing/settings.py reads it through $SPARSE_SETTINGS): the executed notebooks go to
+# build/notebooks/, results to checkpoints/, figures to build/figures/; the committed ones stay.
+ifdef SETTINGS
+figures: setup sync
+	@mkdir -p build/notebooks && $(PY) -c "import sparse_helpers as sh; sh.series('$(abspath $(SETTINGS))')"
+	@sockets=$$(mktemp -d) && trap 'rm -rf $$sockets' EXIT; for src in $(SOURCES); do name=$$(basename $${src%.py}).ipynb; \
+	  cp notebooks/$$name build/notebooks/$$name; echo "== executing build/notebooks/$$name"; \
+	  SPARSE_SETTINGS=$(abspath $(SETTINGS)) $(EXECUTE) --KernelManager.ip=$$sockets/kernel build/notebooks/$$name || exit 1; \
+	done
+else
 figures: setup sync
 	@mkdir -p results build && rm -f $(USED)
 	@sockets=$$(mktemp -d) && trap 'rm -rf $$sockets' EXIT; for src in $(SOURCES); do nb=notebooks/$$(basename $${src%.py}).ipynb; \
@@ -58,6 +69,7 @@ figures: setup sync
 	@$(PY) tools/readme_findings.py README.md $(SOURCES:notebooks/sources/%.py=notebooks/%.ipynb)
 	@$(PY) tools/holm_table.py
 	@echo "figures written to $(CURDIR)/figures:"; ls figures
+endif
 
 # The same, computing every result afresh.
 retrain:

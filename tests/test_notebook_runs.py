@@ -13,19 +13,22 @@ import nbformat
 import papermill
 import pytest
 
+import sparse_helpers as sh
+from sparse_helpers.experiments.lottery import LotteryExperiment
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ARTIFACTS = Path(os.environ.get("SPARSE_ARTIFACTS_DIR", REPO / "test-artifacts")) / "notebook-runs"
+SETTINGS = REPO / "tests" / "settings"  # runs of the series, as `make figures SETTINGS=path` takes them
 # Seeds no committed notebook uses, on torch's generic CPU kernels: their sums run in another
-# order, as on another CPU (tests/test_train.py checks that they change the last digits).
-ROBUST = {"SEEDS": [100, 101, 102], "STORY_SEED": 100, "REINITS": 1, "MASKS_PER_LEVEL": 6,
-          "EXPLORER_RATES": [0.5], "SEEDS_PER_WIDTH": 16}
+# order, as on another CPU (tests/test_train.py checks that they change the last digits). Each run
+# is a settings file (read through $SPARSE_SETTINGS, as every notebook reads it) and the notebooks'
+# own parameters.
+ROBUST = {"file": SETTINGS / "robust.json", "own": {"SEEDS_PER_WIDTH": 16}}
 OTHER_FLOAT_PATH = {"ATEN_CPU_CAPABILITY": "default"}
 # Settings a user might try, at once: one seed that is not the story seed, one hidden layer of
 # another width, one epoch, two rounds, the layer-wise schedule first, a threshold no network reaches.
-SMALL = dict(SEEDS=[7], STORY_SEED=0, EPOCHS=1, HIDDEN=[16], ROUNDS=2, SCHEDULE="layerwise",
-             THRESHOLD=0.95, CONTROL_EPOCHS=1, LEVELS=[1, 2], MASKS_PER_LEVEL=2, EXPLORER_RATES=[0.5],
-             WIDTHS=[1, 4], SEEDS_PER_WIDTH=2)
+SMALL = {"file": SETTINGS / "small.json", "own": dict(WIDTHS=[1, 4], SEEDS_PER_WIDTH=2)}
 # Prose that is unfinished or false whatever the data: a number that is not one, a template left
 # open, a plural on one, a "lead" or "below" that is negative, counts of nothing.
 BAD_PROSE = [r"\bnan\b", r"\bNone\b", r"\{[a-z_.]+[^}]*\}", r"\b1 (epochs|seeds|rounds|draws)\b",
@@ -50,15 +53,17 @@ def isolated(tmp_path, monkeypatch):
     return tmp_path
 
 
-def run_series(name, values, monkeypatch, notebooks=NOTEBOOKS):
-    """Run the notebooks in order into ARTIFACTS/name; the first computes afresh, the others reuse
-    what it stored. Returns {notebook name: the executed notebook}."""
+def run_series(name, run, monkeypatch, notebooks=NOTEBOOKS):
+    """Run the notebooks in order into ARTIFACTS/name at run's settings file and own parameters;
+    the first computes afresh, the others reuse what it stored. Returns {notebook name: the
+    executed notebook}."""
     folder = ARTIFACTS / name
     folder.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("SPARSE_RECOMPUTE", "1")
+    monkeypatch.setenv("SPARSE_SETTINGS", str(run["file"]))
     runs = {}
     for path in notebooks:
-        runs[path.name] = nbformat.reads(execute(path, folder, values), as_version=4)
+        runs[path.name] = nbformat.reads(execute(path, folder, run["own"]), as_version=4)
         monkeypatch.delenv("SPARSE_RECOMPUTE", raising=False)
     return runs
 
@@ -108,3 +113,32 @@ def test_every_notebook_finishes_at_small_unusual_settings_and_says_nothing_fals
 def test_the_prose_checks_catch_what_they_name():
     assert len(bad_prose("ahead by nan points; round None; {f.x:.1f}; 1 epochs; -3.6 points below")) == 5
     assert not bad_prose("IMP is 3.6 points ahead after 10 epochs; 2 of 5 seeds")
+
+
+@pytest.mark.xdist_group("follow")
+def test_notebooks_05_and_06_read_the_run_notebook_04_made_at_another_prune_rate(isolated, monkeypatch):
+    """papermill passes SETTINGS (here a file of tiny settings at prune rate 0.3) to 04, 05 and 06: 04
+    computes its lottery at 0.3, and 05 and 06 reuse exactly that result, computing no other."""
+    log = isolated / "results.log"
+    monkeypatch.setenv("SPARSE_RESULTS_LOG", str(log))
+    monkeypatch.setenv("SPARSE_FIGURES_DIR", str(isolated / "figures"))
+    folder = ARTIFACTS / "prune-rate-0.3"
+    folder.mkdir(parents=True, exist_ok=True)
+    file = str(SETTINGS / "prune-rate-0.3.json")
+    lines = {}
+    for path in NOTEBOOKS[3:]:
+        before = len(log.read_text().splitlines()) if log.exists() else 0
+        execute(path, folder, {"SETTINGS": file, "WIDTHS": [1, 2], "SEEDS_PER_WIDTH": 2})
+        lines[path.stem] = log.read_text().splitlines()[before:]
+    made = [line.split(" ", 1)[1] for line in lines["04_lottery_tickets"] if line.startswith("computed ")
+            and "/lottery-" in line]
+    assert len(made) == 1, lines["04_lottery_tickets"]
+    cfg = sh.series(file).cfg  # the file's run: its lottery's key holds prune rate 0.3, not the default
+    data = sh.load_fashion_mnist(val_size=cfg.val_size, split_seed=cfg.split_seed)
+    assert cfg.prune_rate == 0.3 and Path(made[0]).name == LotteryExperiment(cfg, data).filename()
+    assert Path(made[0]).name != LotteryExperiment(cfg.but(prune_rate=0.2), data).filename()
+    for later in ("05_winning_odds", "06_narrow_or_sparse"):
+        lottery = [line for line in lines[later] if "/lottery-" in line]
+        assert lottery == [f"reused {made[0]}"], (later, lines[later])
+    assert not [line for line in lines["05_winning_odds"] + lines["06_narrow_or_sparse"]
+                if line.startswith("computed ") and ("/lottery-" in line or "/baseline-" in line)]
