@@ -139,6 +139,6 @@ def test_notebooks_05_and_06_read_the_run_notebook_04_made_at_another_prune_rate
     assert Path(made[0]).name != LotteryExperiment(cfg.but(prune_rate=0.2), data).filename()
     for later in ("05_winning_odds", "06_narrow_or_sparse"):
         lottery = [line for line in lines[later] if "/lottery-" in line]
-        assert lottery == [f"reused {made[0]}"], (later, lines[later])
+        assert lottery and set(lottery) == {f"reused {made[0]}"}, (later, lines[later])
     assert not [line for line in lines["05_winning_odds"] + lines["06_narrow_or_sparse"]
                 if line.startswith("computed ") and ("/lottery-" in line or "/baseline-" in line)]

@@ -51,7 +51,7 @@ def test_a_papermill_run_at_other_settings_leaves_figures_untouched(stored, monk
     before = digests(REPO / "figures")
     # Another story seed: every result is still the stored one, but the figures follow seed 1.
     out = stored / "01.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"STORY_SEED": 1}, kernel_name="python3",
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"SETTINGS": {"story_seed": 1}}, kernel_name="python3",
                                cwd=str(NOTEBOOK.parent), progress_bar=False, log_output=False)
     paths.set_run("01_train_baseline", {"STORY_SEED": 1})
     try:

@@ -7,6 +7,7 @@ which runs confirm which rules.
 
 Run: .venv/bin/python tools/never_seen.py 300 301 302
 """
+import json
 import os
 import re
 import sys
@@ -16,7 +17,7 @@ import nbformat
 import papermill
 
 REPO = Path(__file__).resolve().parents[1]
-SETTINGS = {"REINITS": 1, "MASKS_PER_LEVEL": 6, "EXPLORER_RATES": [0.5], "SEEDS_PER_WIDTH": 16}
+ROBUST = json.loads((REPO / "tests" / "settings" / "robust.json").read_text())  # the robustness run's settings
 VERDICT = re.compile(r"^- (holds|not shown|not checked at these settings|undecided)[^:]*: (.*?)(?: \[|$)", re.M)
 
 
@@ -26,7 +27,7 @@ def main(seeds):
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.update(SPARSE_CHECKPOINT_DIR=str(folder / "checkpoints"), SPARSE_FIGURES_DIR=str(folder / "figures"),
                       ATEN_CPU_CAPABILITY="default")
-    values = {"SEEDS": seeds, "STORY_SEED": seeds[0], **SETTINGS}
+    values = {"SETTINGS": {**ROBUST, "seeds": seeds, "story_seed": seeds[0]}, "SEEDS_PER_WIDTH": 16}
     for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         declared = papermill.inspect_notebook(str(path))
         out = folder / path.name
