@@ -239,15 +239,17 @@ def test_the_ticket_runs_train_every_long_run_arm_as_its_entry_builds(cfg, data,
 @pytest.fixture
 def toy(monkeypatch):
     """A toy arm registered for one test (the registry is restored after it): a fresh start from
-    its own seed tag under a random mask of IMP's layer counts, at every round, 4x runs too."""
+    its own seed tag under a random mask like IMP's, and the trained dense network under IMP's
+    mask as draw round + 1, at every round, 4x runs too."""
     monkeypatch.setattr(arms, "ARMS", dict(arms.ARMS))
     tag = 1 + max(a.seed_tag or 0 for a in arms.ARMS.values())
 
     def fresh_under_random(inputs):
-        """θ₀ of seed_for(seed, round, tag) under a random mask like IMP's."""
+        """θ₀ of seed_for(seed, round, tag) under a random mask like IMP's; the dense network under IMP's."""
         s, r, cfg = inputs.seed, inputs.round, inputs.cfg
         return [(0, sh.theta0(seed_for(s, r, tag), cfg.hidden),
-                 random_masks_like(inputs.masks[cfg.schedule], seed_for(s, r, tag)))]
+                 random_masks_like(inputs.masks[cfg.schedule], seed_for(s, r, tag))),
+                (r + 1, inputs.dense, inputs.masks[cfg.schedule])]  # reads the round and the dense network too
     return arms.register(arms.Arm(name="toy", seed_tag=tag, dense_at_round0=False, members=fresh_under_random,
                                   long_run=True))
 
