@@ -261,6 +261,19 @@ def test_a_toy_arm_gets_the_same_checks(cfg, toy, data, ck, monkeypatch):
     assert toy.name in ticket_identities(cfg, data, monkeypatch, masks, nets)
 
 
+@CONFIGS
+def test_an_arm_may_read_the_masks_of_either_schedule(cfg, data, monkeypatch):
+    monkeypatch.setattr(arms, "ARMS", dict(arms.ARMS))
+    other = next(s for s in SCHEDULES if s != cfg.schedule)
+
+    def under_other(inputs):
+        """θ₀ under the masks of the schedule the config does not prune by."""
+        return [(0, inputs.theta0, inputs.masks[other])]
+    arm = arms.register(arms.Arm(name="other schedule", seed_tag=None, dense_at_round0=False, members=under_other))
+    checked, *_ = lottery_identities(cfg, data, monkeypatch)
+    assert arm.name in checked
+
+
 # ---------------------------------------------------------------- the built-in arms' builders
 
 def some_inputs(cfg, s=3, r=2):
