@@ -15,7 +15,6 @@ import pytest
 import torch
 
 import sparse_helpers as sh
-from sparse_helpers.computing.data import Dataset
 from sparse_helpers.experiments.baseline import BaselineExperiment
 from sparse_helpers.experiments.floatpath import FloatPathExperiment
 from sparse_helpers.experiments.lottery import LotteryExperiment
@@ -25,6 +24,7 @@ from sparse_helpers.experiments.tickets import TicketExperiment
 from sparse_helpers.experiments.widths import SizesExperiment, WidthExperiment
 
 from conftest import REPO
+from reference import blobs
 
 CANARIES = REPO / "tests" / "canaries"
 WRITE = os.environ.get("SPARSE_WRITE_CANARIES") == "1"
@@ -37,19 +37,8 @@ LOOSE = ("early_step", "seconds", "speed", "history",  # timings, and where a la
 
 
 def canary_data():
-    """Gaussian class blobs drawn by numpy, whose generator gives the same bits on every CPU
-    (torch's randn does not: its vectorised kernels differ by CPU)."""
-    rng = np.random.default_rng(0)
-    centres = rng.standard_normal((10, 784)).astype(np.float32)
-
-    def draw(n):
-        """n points and their labels."""
-        y = rng.integers(0, 10, n)
-        x = centres[y] + 1.5 * rng.standard_normal((n, 784)).astype(np.float32)
-        return torch.from_numpy(x), torch.from_numpy(y).long()
-    (train_x, train_y), (val_x, val_y), (test_x, test_y) = draw(1024), draw(256), draw(256)
-    return Dataset(train_x, train_y, val_x, val_y, test_x, test_y, tuple(map(str, range(10))),
-                   "canary blobs, numpy seed 0, n=1024/256/256")
+    """The canaries' data: reference.blobs at 1024/256/256 (numpy-drawn, the same bits on every CPU)."""
+    return blobs(1024, 256, 256)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
 import math
+import re
 
 import numpy as np
 import pytest
@@ -7,6 +8,8 @@ import torch
 import sparse_helpers as sh
 from sparse_helpers import prune
 from sparse_helpers.analysis import pruning
+
+from reference import counts, dead_by_search, names, next_imp, ones, quantile_cut, same_masks, sizes, uniform_split
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +203,82 @@ def test_without_ties_the_count_is_what_the_percentile_threshold_prunes():
         alive = torch.cat([state[k].flatten() for k in masks])
         threshold = prune.magnitude_threshold(alive, fraction)
         assert prune.kept(masks) == int((alive.abs() >= threshold).sum())
+
+
+# ---------------------------------------------------------------- pruning, against reference.py
+
+def test_uniform_counts_are_seeded_and_name_every_layer():
+    state = sh.theta0(0)
+    assert prune.uniform_counts(state, 300) == prune.uniform_counts(state, 300, 0) != prune.uniform_counts(state, 300, 1)
+    assert prune.uniform_counts(state, 0) == [0, 0, 0] and prune.uniform_counts(state, 6344) == sizes()
+    assert prune.uniform_counts(state, 300, 4) == uniform_split(300, 4)
+
+
+def test_dead_units_are_those_on_no_path_from_an_input_to_an_output():
+    masks = ones((8, 4, 3))
+    masks["0.weight"][0] = 0        # unit 0 of layer 1 gets no input
+    masks["2.weight"][:, 1] = 0     # unit 1 of layer 1 feeds nothing
+    masks["2.weight"][:, 5] = 0
+    masks["2.weight"][3, 5] = 1     # unit 5 of layer 1 feeds only unit 3 of layer 2 ...
+    masks["4.weight"][:, 3] = 0     # ... which feeds nothing
+    masks["2.weight"][2] = 0
+    masks["2.weight"][2, 0] = 1     # unit 2 of layer 2 hears only the dead unit 0
+    assert prune.dead_units(masks) == dead_by_search(masks) == [3, 2, 0]
+    sparse = prune.global_top_masks(sh.theta0(1, (8, 4, 3)), 60)
+    assert prune.dead_units(sparse) == dead_by_search(sparse) and sum(prune.dead_units(sparse)) > 0
+    assert prune.dead_units(ones()) == [0, 0]
+    for bad in ({}, {"0.weight": torch.ones(8, 784), "2.weight": torch.ones(4, 7)}):
+        with pytest.raises(ValueError, match="dead_units needs the masks of every weight matrix of one MLP"):
+            prune.dead_units(bad)
+
+
+@pytest.mark.parametrize("schedule", ["global", "layerwise"])
+def test_an_imp_step_prunes_a_share_of_the_survivors_only_even_of_weights_not_yet_zero(schedule):
+    state, cfg = sh.theta0(6), sh.Config(seeds=(0, 3), epochs=1, rounds=2, schedule=schedule)
+    masks = prune.global_top_masks(state, 3000)  # θ₀ is not zero where these masks prune
+    nxt = prune.next_masks(state, masks, cfg)
+    assert all(((nxt[n] > 0) <= (masks[n] > 0)).all() for n in masks)
+    assert same_masks(nxt, next_imp(state, masks, schedule, 0.2, 0.1))
+    assert prune.kept(nxt) < 3000 and (schedule == "layerwise" or prune.kept(nxt) == 2400)
+
+
+def test_layerwise_pruning_at_zero_keeps_everything_and_an_empty_layer_stays_empty():
+    state = sh.theta0(2)
+    assert prune.kept(prune.layerwise_masks(state, 0.0)) == 6344 and prune.kept(prune.global_masks(state, 0.0)) == 6344
+    masks = ones()
+    masks["2.weight"][:] = 0  # a layer pruned away
+    out = prune.layerwise_masks(state, [0.2, 0.5, 0.1], masks)
+    want = {}
+    for n, rate in zip(names(), (0.2, 0.5, 0.1)):
+        want.update(quantile_cut({n: state[n]}, {n: masks[n]}, rate))
+    assert same_masks(out, want) and counts(out) == [5017, 0, 36]
+    assert counts(prune.global_masks(state, 0.5, masks)) == counts(quantile_cut({n: state[n] for n in masks}, masks, 0.5))
+
+
+def test_the_largest_keep_ties_in_index_order_and_draws_have_a_default_seed():
+    assert prune.largest(torch.zeros(20_000), 7000).tolist() == [1.0] * 7000 + [0.0] * 13_000
+    ties = torch.tensor([1.0, 3.0, 3.0, 3.0, 2.0] * 4000)
+    keep = prune.largest(ties, 5000)
+    assert torch.equal(keep.nonzero().flatten(), (ties == 3).nonzero().flatten()[:5000])
+    state = sh.theta0(0)
+    assert same_masks(prune.random_masks(state, [10, 5, 5]), prune.random_masks(state, [10, 5, 5], 0))
+    rand = prune.random_masks(state, [10, 5, 5], 1)
+    assert same_masks(prune.random_masks_like(rand), prune.random_masks_like(rand, 0))
+    assert not same_masks(prune.random_masks_like(rand), prune.random_masks_like(rand, 1))
+
+
+def test_a_mask_that_is_not_zeros_and_ones_is_refused_by_its_layers_name():
+    masks = ones()
+    masks["0.weight"][0, 0] = 0.5
+    for call in (lambda: prune.kept(masks), lambda: prune.random_masks_like(masks),
+                 lambda: prune.input_pixel_map(masks, sh.theta0(0)), lambda: prune.dead_units(masks)):
+        with pytest.raises(ValueError, match=re.escape("mask for 0.weight must hold only 0 (pruned) and 1 (kept)")):
+            call()
+
+
+def test_sparsity_is_the_share_of_weights_removed():
+    masks = prune.global_top_masks(sh.theta0(0), 1586)
+    assert prune.sparsity_of(masks) == 1 - 1586 / 6344 == 0.75
+    assert prune.sparsity_of(ones()) == 0
+    with pytest.raises(ValueError, match="at least one weight matrix"):
+        prune.sparsity_of({})

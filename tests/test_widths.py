@@ -13,6 +13,8 @@ from sparse_helpers.computing import prune
 from sparse_helpers.experiments import lottery as L, widths as W
 from sparse_helpers.experiments.widths import SIZE_WAYS, SizesExperiment, WidthExperiment
 
+from reference import spy
+
 CFG = sh.Config(seeds=(0, 1), epochs=1, rounds=2, threshold=0.3, explorer_rates=())
 
 
@@ -21,17 +23,6 @@ def ck(tmp_path, monkeypatch):
     """Results written to and read from a temporary folder only."""
     monkeypatch.setenv("SPARSE_CHECKPOINT_DIR", str(tmp_path))
     return tmp_path
-
-
-def spy(monkeypatch):
-    """Record every call of the widths module's train_many: (states, masks, data seeds)."""
-    calls, real = [], W.train_many
-
-    def recording(states, data, cfg, masks=None, data_seeds=0, **kw):
-        calls.append((states, masks, data_seeds))
-        return real(states, data, cfg, masks=masks, data_seeds=data_seeds, **kw)
-    monkeypatch.setattr(W, "train_many", recording)
-    return calls
 
 
 def test_a_width_keeps_the_series_shape_and_its_weight_count():
@@ -49,15 +40,17 @@ def test_width_seeds_never_repeat_a_series_seed():
 
 
 def test_the_width_runs_train_one_stack_per_width_from_distinct_starts(tiny, ck, monkeypatch):
-    calls = spy(monkeypatch)
+    calls = spy(monkeypatch, W)
     runs = WidthExperiment(CFG, tiny, [3, 1], 3).result(progress=False)
     assert len(calls) == 3  # widths 1 and 3, and the series' own width 8, added
     seeds = W.width_seeds(CFG.seeds, 3)
-    for (states, masks, data_seeds), width in zip(calls, (1, 3, 8)):
+    for call, width in zip(calls, (1, 3, 8)):
         hidden = W.hidden_for(width, CFG.hidden)
-        assert data_seeds == seeds and len(set(data_seeds)) == 3 and not set(data_seeds) & set(CFG.seeds)
-        assert masks is None
-        for state, s in zip(states, data_seeds):
+        data_seeds = [m.seed for m in call.members]
+        assert data_seeds == seeds
+        assert not set(data_seeds) & set(CFG.seeds)
+        assert all(m.masks is None for m in call.members)
+        for state, s in zip([m.state for m in call.members], data_seeds):
             assert all(torch.equal(state[n], t) for n, t in sh.theta0(s, hidden).items())  # θ₀ of its seed
     t = runs.table
     assert len(t) == 9 and t.groupby("width").seed.nunique().eq(3).all()
@@ -124,13 +117,14 @@ class FakeLottery:
 
 
 def test_the_sizes_experiment_trains_imp_one_step_further_and_random_masks_of_that_size(tiny, ck, monkeypatch):
-    calls, fake = spy(monkeypatch), FakeLottery(CFG, tiny)
+    calls, fake = spy(monkeypatch, W), FakeLottery(CFG, tiny)
     sizes = SizesExperiment(fake, [1, 2, 4, 8, 16], draws=2).result(progress=False)
     assert sizes.targets.values.tolist() == [[1, 795], [2, 1580], [4, 3164]]  # narrower than 8 and reached
     assert len(sizes.table) == 3 * 2 * (1 + 2 * 2) and (sizes.table.kept == sizes.table.weights).all()
     # the last round still above each count: 3,000 weights for 795 and 1,580, the dense round for 3,164
     assert sizes.table.groupby("weights")["round"].unique().map(list).to_dict() == {795: [1], 1580: [1], 3164: [0]}
-    (states, masks, data_seeds), = calls
+    (call,) = calls
+    states, masks, data_seeds = ([getattr(m, a) for m in call.members] for a in ("state", "masks", "seed"))
     t = sizes.table
     for state, m, s, row in zip(states, masks, data_seeds, t.itertuples()):
         assert s == row.seed and torch.equal(state["0.weight"], sh.theta0(s)["0.weight"])  # from θ₀, its data order

@@ -1,4 +1,4 @@
-"""Mutation testing of the experiments and pruning code against the fast tests: mutmut, scored.
+"""Mutation testing of the experiments, pruning and claim-deciding code against the fast tests: mutmut, scored.
 
 Run: make mutate            (installs mutmut==3.8.1 into the venv, then runs this)
      .venv/bin/python tools/mutation_run.py [--max-children N] [--all] [--report-only]
@@ -43,7 +43,22 @@ MUTMUT_VERSION = "3.8.1"
 MODULES = ["sparse_helpers/computing/prune.py", "sparse_helpers/experiments/arms.py",
            "sparse_helpers/experiments/baseline.py", "sparse_helpers/experiments/lottery.py",
            "sparse_helpers/experiments/odds.py", "sparse_helpers/experiments/store.py",
-           "sparse_helpers/experiments/tickets.py", "sparse_helpers/experiments/widths.py"]
+           "sparse_helpers/experiments/tickets.py", "sparse_helpers/experiments/widths.py",
+           "sparse_helpers/analysis/stats.py", "sparse_helpers/analysis/lottery.py",
+           "sparse_helpers/analysis/claims.py"]
+
+# Modules of which only some functions are mutated: those that decide a claim. The rest of
+# analysis/lottery.py lays out tables, sentences and figures; stats.py's two left out format text.
+ONLY = {
+    "sparse_helpers/analysis/lottery.py": {
+        "x_window_rounds", "x_gap", "x_arm_gaps", "x_pick_tickets", "x_epochs_to", "x_censored_median",
+        "x_speed_score", "x_seed_scores", "x_speed_findings", "x_window_speed", "x_sign_test",
+        "x_first_round_bounds"},
+    "sparse_helpers/analysis/stats.py": {
+        f for f in ("x_check_confidence", "x_t_interval", "x_paired_test", "x_smallest_signed_rank_p", "x_wilson",
+                    "x_rule_of_three", "x_cluster_rate_interval", "x_numbers_of", "x_chance_level", "x_collapsed",
+                    "x_win_rates", "x_t_p")},
+}
 
 # Functions of those modules left out of the default run (--all includes them), each with why:
 # the stored-file layer. They decide whether a file on disk is trusted and how it is laid out,
@@ -66,6 +81,7 @@ OUT_OF_SCOPE = {
     **{f"sparse_helpers.experiments.store.xǁExperimentǁ{f}": FILE_LAYER for f in ("read", "write")},
     **{f"sparse_helpers.experiments.store.xǁExperimentǁ{f}": "abstract: raises NotImplementedError"
        for f in ("settings", "compute", "encode", "decode")},
+    "sparse_helpers.analysis.claims.x_emit": "display only: it shows the markdown it is given",
 }
 
 # Surviving mutants that no test can kill because they do not change what the code computes:
@@ -216,7 +232,7 @@ def module_name(path):
 def in_scope(everything=False):
     """Qualified function names to mutate: every function of MODULES but those OUT_OF_SCOPE."""
     return [f"{module_name(p)}.{f}" for p in MODULES for f in functions(p)
-            if everything or f"{module_name(p)}.{f}" not in OUT_OF_SCOPE]
+            if everything or (f"{module_name(p)}.{f}" not in OUT_OF_SCOPE and f in ONLY.get(p, {f}))]
 
 
 def function_of(mutant):
