@@ -33,13 +33,13 @@ def tiny():
 
 
 def pytest_collection_modifyitems(items):
-    """Start the two parts of the robustness run first, one on each worker, and the groups after
-    the single tests, so that the worker with the long part is not left holding another long group."""
+    """Start the two first parts of the robustness run, one on each worker, and the groups after
+    the single tests; the part that reuses robust-04's results comes last, when it is done."""
     def group(item):
         """The item's xdist group, or ''."""
         mark = item.get_closest_marker("xdist_group")
         return mark.args[0] if mark else ""
-    first = {"robust-late": 0, "robust-early": 1}  # then single tests, then the other groups
+    first = {"robust-04": 0, "robust-early": 1, "robust-05-06": 4}  # 2: single tests, 3: other groups
     items.sort(key=lambda item: first.get(group(item), 2 if not group(item) else 3))
 
 
