@@ -183,18 +183,6 @@ def quantile_table(table, value, by, qs=(0.1, 0.25, 0.5, 0.75, 0.9)):
     return out
 
 
-def spread_sentence(label, values, unit="%", decimals=2):
-    """'<label> over n seeds: mean m, sd s, from a to b' (or the one value for one seed)."""
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
-        return f"{label}: no values"
-    f = lambda v: f"{v:.{decimals}f}{unit}"  # noqa: E731
-    if len(values) == 1:
-        return f"{label} (one seed): {f(values[0])}"
-    return (f"{label} over {len(values)} seeds: mean {f(values.mean())}, sd "
-            f"{values.std(ddof=1):.{decimals}f}, from {f(values.min())} to {f(values.max())}")
-
-
 def with_mean_sd(table):
     """The table with a 'mean' row and, for two rows or more, an 'sd' row (ddof=1) added."""
     out = table.copy()
