@@ -110,6 +110,11 @@ def wilson(wins, n, confidence=CONFIDENCE):
     return (max(0.0, float(ci.low)), min(1.0, float(ci.high)))
 
 
+def accuracy_se(accuracy, n):
+    """The sampling error (binomial standard error) of one accuracy measured on n examples."""
+    return math.sqrt(accuracy * (1 - accuracy) / n)
+
+
 def rule_of_three(n):
     """About the largest rate that n draws without a single win still leave plausible (95%)."""
     n = as_int(n, "n", minimum=1, example=24)
