@@ -59,8 +59,6 @@ SETTINGS = {}      # the series' settings to change (Config's fields, "levels", 
 RECOMPUTE = False  # True: train afresh even where stored results of these settings exist
 
 # %%
-import math
-
 import numpy as np
 from IPython.display import display
 
@@ -142,15 +140,14 @@ table(f.summary, percent=f.summary.columns, decimals=1)
 table(f.ticket_view, percent=["sparsity %", "validation %", "test %"], counts=["round", "kept"])
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
-t = f.tickets.dropna(subset=["round"])
-by_rule = {r: g for r, g in t.groupby("rule")}
+spans = A.rule_spans(f.tickets)
 def span(rule):
-    g = by_rule.get(rule)
-    if g is None:
+    if rule not in spans.index:
         return "none"
-    low, high = 100 * g.sparsity.min(), 100 * g.sparsity.max()
+    low, high, median = spans.loc[rule, ["min", "max", "median"]]
     spread = sh.prose.span(low, high, "{:.1f}%")
-    return f"{spread} sparse" + when(spread != f"{low:.1f}%", f" (median {100 * g.sparsity.median():.1f}%)")
+    return f"{spread} sparse" + when(spread != f"{low:.1f}%", f" (median {median:.1f}%)")
+noise = sh.stats.accuracy_se(f.dense_val, len(data.val_y))
 say(f"By the post's rule the tickets are {span('post')}; by the sparsest-passing rule {span('sparsest')}"
     + when(f.rules_differ, f" (a different round for {sh.prose.count(f.rules_differ, 'seed')})",
            " (the same round for every seed)") + ".",
@@ -159,23 +156,22 @@ say(f"By the post's rule the tickets are {span('post')}; by the sparsest-passing
     + (f": matching the dense network is a far stricter bar than reaching {100 * cfg.threshold:.0f}%, "
        f"which is {100 * (f.dense_val - cfg.threshold):.1f} points below the dense networks' mean here."
        if f.dense_val > cfg.threshold else "."),
-    when(f.tolerance < math.sqrt(f.dense_val * (1 - f.dense_val) / len(data.val_y)),
+    when(f.tolerance < noise,
          f"That tolerance is below the sampling error of a single validation score on {len(data.val_y):,} images "
-         f"({100 * math.sqrt(f.dense_val * (1 - f.dense_val) / len(data.val_y)):.2f} points), so which round the "
+         f"({100 * noise:.2f} points), so which round the "
          "paper's rule picks is partly chance."),
     "With one seed you would report one of these rows and call it *the* result; the post's 544-weight "
     "ticket is one such draw.")
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
-post_rows = f.tickets[(f.tickets.rule == "post")].dropna(subset=["round"])
-own = next((lr for lr in f.long if not lr.target.startswith("the post's size")), None)
-on_test = int((post_rows.test_acc >= cfg.threshold).sum())
+on_test = A.tickets_on_test(f.tickets, cfg.threshold)
+own = next((run for run in f.long if not run.target.startswith("the post's size")), None)
 say(f"**The winner's curse at the threshold.** Each ticket is the sparsest round whose *validation* accuracy "
     f"still reached {100 * cfg.threshold:.0f}%, so it was picked for being lucky on those 5,000 images; on the "
-    f"test set it usually lands lower. After {cfg.epochs} epochs, {on_test} of {len(post_rows)} tickets reach "
-    f"{100 * cfg.threshold:.0f}% on test (lowest {100 * post_rows.test_acc.min():.2f}%)"
-    + (f", and after {cfg.control_epochs} epochs {own.reached[main][0]} of {own.reached[main][1]} do." if own and main in own.reached
-       else ".") if len(post_rows) else "No seed has a ticket by the post's rule.",
+    f"test set it usually lands lower. After {cfg.epochs} epochs, {on_test.reached} of {on_test.tickets} tickets "
+    f"reach {100 * cfg.threshold:.0f}% on test (lowest {100 * on_test.lowest:.2f}%)"
+    + (f", and after {cfg.control_epochs} epochs {own.reached[main].reached} of {own.reached[main].networks} do."
+       if own and main in own.reached else ".") if on_test.tickets else "No seed has a ticket by the post's rule.",
     "A ticket at the edge of the rule is a ticket at the edge of the goal: the post's own 80.09% is one.")
 
 # %% [markdown]
@@ -188,10 +184,10 @@ say(f"**The winner's curse at the threshold.** Each ticket is the sparsest round
 # %%
 no_retrain = pruning.sweeps([r.state for r in baseline.runs], data, pruning.FINE)
 val = A.per_seed(lot, "val_acc")[main]
-last_mean = max((r for r in range(cfg.rounds + 1) if np.nanmean(val[1][:, r]) >= cfg.threshold), default=0)
-plots.save(plots.lottery_results(1 - val[0], val[1], no_retrain, cfg.threshold,
+last_mean = A.last_round_above(val, cfg.threshold)
+plots.save(plots.imp_vs_sparsity(1 - val.remaining, val.values, no_retrain, cfg.threshold,
                                  title=f"IMP keeps {100 * cfg.threshold:.0f}% validation accuracy on average "
-                                       f"down to {100 * val[0][last_mean]:.1f}% of the weights"),
+                                       f"down to {100 * val.remaining[last_mean]:.1f}% of the weights"),
            "lottery_ticket_results.png")
 
 # %% [markdown]
@@ -237,8 +233,7 @@ say(f"Across the window (rounds {f.window[0]}-{f.window[-1]}), IMP's lead over t
     when(all(a in f.gaps and f.gaps[a].test.interval.low > 0 for a in ("re-init", "random mask")),
          "Both halves of a ticket matter: keeping the mask but not θ₀ (re-init), or θ₀ but not the mask "
          "(random mask), costs a few points at these sparsities, where IMP itself averages "
-         f"{100 * np.nanmean(f.curves[main_arm(cfg)][1][:, list(f.window)], 0).min():.0f}-"
-         f"{100 * np.nanmean(f.curves[main_arm(cfg)][1][:, list(f.window)], 0).max():.0f}%." if f.window else ""),
+         f"{A.window_means(f, main).min():.0f}-{A.window_means(f, main).max():.0f}%." if f.window else ""),
     when("one-shot" in f.gaps and f.gaps["one-shot"].test.interval.low <= 0,
          "Iterating is not shown to beat pruning once and retraining: the interval of that lead includes "
          "zero at this number of seeds."))
@@ -339,11 +334,11 @@ plots.save(A.schedules_figure(f, main, sh.describe(cfg.hidden)), "imp_schedules.
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
 smallest, size = min(sh.weight_counts(baseline.theta0[0]).items(), key=lambda kv: kv[1])
-gone = f.dead_layerwise[f.dead_layerwise >= sum(cfg.hidden) - 2]
+all_but_two = A.first_round_at_least(f.dead_layerwise, sum(cfg.hidden) - 2)
 say("The paper's layer-wise rates were made for wide layers (300 and 100 units).",
     f"Here the smallest layer, {smallest}, has only {size} weights; 20% a round leaves it with very few,",
-    f"and hidden units lose every input or output (by round {int(gone.index.min())}, on average all but two "
-    f"of the {sum(cfg.hidden)} are dead)." if len(gone) else "and hidden units start to die.",
+    f"and hidden units lose every input or output (by round {all_but_two}, on average all but two "
+    f"of the {sum(cfg.hidden)} are dead)." if all_but_two is not None else "and hidden units start to die.",
     f"Across the window the {A.label(main)} schedule is ahead by {schedule_gap.interval.text()}." if schedule_gap is not None and len(schedule_gap.differences) else "",
     when(cfg.schedule == "global" and schedule_gap is not None and schedule_gap.interval.low > 0,
          "Global pruning protects the small layers by itself, which is why the post's choice works better "
@@ -372,34 +367,35 @@ if first is not None:
                        "random_init_training_curve.png"))
 
 # %%
-for lr in f.long:
-    display(table(lr.final.assign(**{"reached the threshold (test)": [f"{lr.reached[a][0]} of {lr.reached[a][1]}" for a in lr.final.index],
-                                     "collapsed": [lr.collapsed[a] for a in lr.final.index]})
-                  .rename_axis(f"{lr.target}: final test %"), percent=["mean", "median", "min", "max"]))
+for run in f.long:
+    display(table(run.final.assign(**{"reached the threshold (test)": [f"{run.reached[a].reached} of {run.reached[a].networks}"
+                                                                       for a in run.final.index],
+                                      "collapsed": [run.collapsed[a] for a in run.final.index]})
+                  .rename_axis(f"{run.target}: final test %"), percent=["mean", "median", "min", "max"]))
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
-def long_sentence(lr):
-    r, c = lr.ticket_vs_reinit, lr.ticket_vs_reinit_clean
-    reached = lr.reached.get("re-init", (0, 0))
-    clean = ("no network collapsed" if sum(lr.collapsed.values()) == 0 else
+def long_sentence(run):
+    r, c = run.ticket_vs_reinit, run.ticket_vs_reinit_clean
+    reached = run.reached.get("re-init", A.Reached(0, 0))
+    clean = ("no network collapsed" if sum(run.collapsed.values()) == 0 else
              f"{c.interval.text()} with collapsed networks left out")
-    return (f"At {lr.target}, tickets end {r.interval.text()} above the mean of their re-initialisations "
-            f"({clean}), and {reached[0]} of {reached[1]} "
+    return (f"At {run.target}, tickets end {r.interval.text()} above the mean of their re-initialisations "
+            f"({clean}), and {reached.reached} of {reached.networks} "
             f"re-initialised networks reach {100 * cfg.threshold:.0f}% on the test set.")
-say(*[long_sentence(lr) for lr in f.long],
-    when(len(f.long) > 1 and f.long[0].reached.get("re-init", (0, 0))[0] == 0,
+say(*[long_sentence(run) for run in f.long],
+    when(len(f.long) > 1 and f.long[0].reached.get("re-init", A.Reached(0, 0)).reached == 0,
          "At the post's own size no re-initialisation reaches the goal, as the post found; at larger "
          "tickets some do, which is why a pooled statement would mix sizes.") if f.long else
     "No seed had a ticket to train longer.")
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
-lr = f.long[0] if f.long else None
-say(f"Learning speed, away from the {cfg.epochs}-epoch ceiling: at {lr.target} the lowest validation loss comes at "
-    "epoch " + ", ".join(f"{m:.0f} ({A.label(a)})" for a, m in lr.min_loss_epoch["median epoch"].items())
+run = f.long[0] if f.long else None
+say(f"Learning speed, away from the {cfg.epochs}-epoch ceiling: at {run.target} the lowest validation loss comes at "
+    "epoch " + ", ".join(f"{m:.0f} ({A.label(a)})" for a, m in run.min_loss_epoch["median epoch"].items())
     + f" of {cfg.control_epochs} (medians).",
-    f"Per seed, re-initialisations reach their minimum {lr.reinit_later.interval.text(' epochs')} later "
-    f"than the ticket: {lr.reinit_later.verdict('later, as the paper says', 'earlier, unlike the paper')}."
-    if len(lr.reinit_later.differences) else "") if lr else say("No seed had a ticket to train longer.")
+    f"Per seed, re-initialisations reach their minimum {run.reinit_later.interval.text(' epochs')} later "
+    f"than the ticket: {run.reinit_later.verdict('later, as the paper says', 'earlier, unlike the paper')}."
+    if len(run.reinit_later.differences) else "") if run else say("No seed had a ticket to train longer.")
 
 # %% [markdown]
 # ### Learning speed as time to a threshold (exploratory)
@@ -423,8 +419,8 @@ say(f"Learning speed, away from the {cfg.epochs}-epoch ceiling: at {lr.target} t
 # post's size (round 11) and at each seed's own ticket; then every round.
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
-for lr in f.long:
-    sp = lr.speed
+for run in f.long:
+    sp = run.speed
     if sp is None:
         continue
     tab = sp.table.assign(median=lambda t: [("never (censored)" if m == float("inf") else f"{m:.0f}")
@@ -432,7 +428,7 @@ for lr in f.long:
     tab.index = [A.label(a) for a in tab.index]
     display(table(tab.rename(columns={"never": "never reach it", "median": "median epoch"}),
                   counts=["networks", "never reach it"]))
-    display(say(f"At {lr.target}: thresholds {100 * min(sp.thresholds.values()):.1f}% to {100 * max(sp.thresholds.values()):.1f}% "
+    display(say(f"At {run.target}: thresholds {100 * min(sp.thresholds.values()):.1f}% to {100 * max(sp.thresholds.values()):.1f}% "
         "validation accuracy. "
         + " ".join(f"Against {A.label(a)}, the ticket is first in {A.sign_test(d.differences)[0]} of {len(d.differences)} "
                    f"seeds (mean score {d.interval.mean:.2f} of at most 1; one-sided sign test p = "
@@ -554,9 +550,10 @@ bullets(f"Every seed ran all {cfg.rounds} rounds with every control. Chosen on v
            "three seeds are too few to confirm a gap this size." if "04.ahead-of-reinit" in sh.register.ON_300_302 else "")
         if rg and len(rg.test.differences) else "",
         (f"Tickets are chosen on validation, so they sit at the threshold and fall short on test: after {cfg.epochs} "
-         f"epochs {on_test} of {len(post_rows)} reach {100 * cfg.threshold:.0f}% on test"
-         + (f", after {cfg.control_epochs} epochs {own.reached[main][0]} of {own.reached[main][1]}." if own and main in own.reached else "."))
-        if len(post_rows) else "",
+         f"epochs {on_test.reached} of {on_test.tickets} reach {100 * cfg.threshold:.0f}% on test"
+         + (f", after {cfg.control_epochs} epochs {own.reached[main].reached} of {own.reached[main].networks}."
+            if own and main in own.reached else "."))
+        if on_test.tickets else "",
         (f"Time to 95% of the dense network's validation accuracy (exploratory): at {f.long[0].target} every ticket "
          f"reaches it, at median epoch {f.long[0].speed.table.loc[main, 'median']:.0f}, while "
          + " and ".join(f"{f.long[0].speed.table.loc[a, 'never']} of {f.long[0].speed.table.loc[a, 'networks']} "

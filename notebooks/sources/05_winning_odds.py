@@ -178,7 +178,7 @@ say(f"IMP's own masks beat random masks with the same layer counts, for the seed
 # roulette wheel's 1 in 37.
 
 # %%
-table(f.lottery, counts=["k (weights kept)"], digits=1)
+table(f.ticket_counts, counts=["k (weights kept)"], digits=1)
 
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
 u = f.rates[f.rates.way == WAYS[2]].iloc[0]

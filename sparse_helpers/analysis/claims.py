@@ -19,6 +19,12 @@ import pandas as pd
 from ..computing.config import DEFAULTS
 from .register import REGISTER, TESTED
 
+# The Config fields a notebook's claims were measured at, for Claim(needs=...): the baseline's size
+# and epochs (notebooks 02 and 03 read its networks), a dense network's training (notebook 01), and IMP's rounds on
+# top of it (notebooks 04 and 05).
+BASELINE_DEFAULTS = ("hidden", "epochs")
+TRAINING_DEFAULTS = ("epochs", "hidden", "optimizer", "lr", "batch_size")
+IMP_DEFAULTS = ("epochs", "hidden", "threshold", "prune_rate", "schedule", "optimizer", "lr", "batch_size")
 
 @dataclass(frozen=True)
 class Claim:

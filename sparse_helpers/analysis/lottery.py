@@ -7,6 +7,7 @@ seed with an early ticket is not averaged over fewer, denser rounds than the oth
 import math
 import warnings
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from ..experiments.arms import ARMS, active_arms, imp_arm, is_dense_copy, main_a
 from ..experiments.tickets import COLUMNS as RUN_COLUMNS, TicketRuns
 from .arm_styles import style_of
 from .checks import check_from_lottery, check_result, check_same_data, check_same_source, check_table
-from .claims import Claim
+from .claims import IMP_DEFAULTS, Claim
 from .stats import PairedTest, chance_level, collapsed, paired_test, t_p
 
 # The window every gap is averaged over: from 30% of the weights remaining down to the size of
@@ -30,8 +31,6 @@ WINDOW = (0.30, 0.08)
 # 21% of the weights remaining (rounds 3-7 at 20% a round).
 MODERATE = (0.52, 0.20)
 POST_ROUND = 11          # 0.8^11 of 6,344 weights leaves the post's 544
-AT_DEFAULTS = ("epochs", "hidden", "threshold", "prune_rate", "schedule", "optimizer", "lr",
-               "batch_size")
 
 
 def label(arm_name):
@@ -55,8 +54,14 @@ def rows_of(lot, arm):
     return lot.rounds[lot.rounds.arm == arm]
 
 
+class ArmCurve(NamedTuple):
+    """One arm's value per seed and round, with the share of weights remaining at each round."""
+    remaining: np.ndarray     # per round, the arm's mean share of weights remaining
+    values: np.ndarray        # seeds x rounds, draws averaged per seed (nan: no network there)
+
+
 def per_seed(lot, value, drop_collapsed=False, chance=None):
-    """{arm: (remaining per round, seeds x rounds array of value)}, draws averaged per seed.
+    """{arm: ArmCurve of value}, draws averaged per seed.
 
     drop_collapsed: leave out networks that learned nothing (see stats.collapsed) before
     averaging (chance: the validation split's chance level); a seed whose every draw collapsed
@@ -77,7 +82,7 @@ def per_seed(lot, value, drop_collapsed=False, chance=None):
         grid = g.groupby(["seed", "round"])[value].mean().unstack("round") if len(g) else pd.DataFrame()
         grid = grid.reindex(index=list(lot.config.seeds), columns=range(lot.config.rounds + 1)).astype(float)
         remaining = lot.rounds[lot.rounds.arm == arm].groupby("round").remaining.mean()
-        out[arm] = (remaining.reindex(range(lot.config.rounds + 1)).to_numpy(), grid.to_numpy())
+        out[arm] = ArmCurve(remaining.reindex(range(lot.config.rounds + 1)).to_numpy(), grid.to_numpy())
     return out
 
 
@@ -89,7 +94,7 @@ def window_rounds(remaining, window):
 
 def gap(curves, a, b, rounds):
     """Per seed: curve a minus curve b, averaged over the given rounds (nan where b is nan)."""
-    ya, yb = curves[a][1][:, rounds], curves[b][1][:, rounds]
+    ya, yb = curves[a].values[:, rounds], curves[b].values[:, rounds]
     if not len(rounds):
         return np.full(len(ya), np.nan)
     with warnings.catch_warnings():  # a seed with no round left (every network collapsed) gets nan
@@ -101,8 +106,8 @@ def summary(lot, value="test_acc"):
     """Mean of value over seeds (and draws) per round and arm, in percent, with IMP's weights remaining."""
     curves = per_seed(lot, value)
     main = main_arm(lot.config)
-    table = pd.DataFrame({label(a): 100 * np.nanmean(ys, 0) for a, (_, ys) in curves.items()})
-    table.insert(0, "remaining %", 100 * curves[main][0])
+    table = pd.DataFrame({label(a): 100 * np.nanmean(c.values, 0) for a, c in curves.items()})
+    table.insert(0, "remaining %", 100 * curves[main].remaining)
     table.index.name = "round"
     return table
 
@@ -151,6 +156,42 @@ def ticket_table(tickets):
                              "test_acc": "test %"}).set_index(["seed", "rule"])
 
 
+def rule_spans(tickets):
+    """Per rule: the lowest, highest and median sparsity (%) of the seeds' tickets (pick_tickets' rows)."""
+    t = tickets.dropna(subset=["round"])
+    return 100 * t.assign(sparsity=t.sparsity.astype(float)).groupby("rule").sparsity.agg(["min", "max", "median"])
+
+
+class TicketsOnTest(NamedTuple):
+    """How a rule's tickets, picked on validation accuracy, do on the test set."""
+    reached: int              # tickets at or above the threshold on test
+    tickets: int              # seeds with a ticket by the rule
+    lowest: float             # the lowest ticket's test accuracy (a fraction; nan without tickets)
+
+
+def tickets_on_test(tickets, threshold, rule="post"):
+    """TicketsOnTest of one rule's tickets (pick_tickets' rows) at threshold (a fraction)."""
+    t = tickets[tickets.rule == rule].dropna(subset=["round"])
+    return TicketsOnTest(int((t.test_acc >= threshold).sum()), len(t),
+                         float(t.test_acc.min()) if len(t) else math.nan)
+
+
+def last_round_above(curve, threshold):
+    """The last round whose mean over seeds (of an ArmCurve) is at or above threshold; 0 if none is."""
+    return max((r for r in range(curve.values.shape[1]) if np.nanmean(curve.values[:, r]) >= threshold), default=0)
+
+
+def window_means(f, arm):
+    """An arm's mean over seeds of test accuracy at early stop (%) at each round of the window."""
+    return 100 * np.nanmean(f.curves[arm].values[:, list(f.window)], 0)
+
+
+def first_round_at_least(per_round, value):
+    """The first round whose value (a Series indexed by round) is at least value, or None."""
+    hit = per_round[per_round >= value]
+    return int(hit.index.min()) if len(hit) else None
+
+
 def collapse_counts(lot, chance):
     """Networks that learned nothing, per arm and round (only rounds where some did), with how
     many of them had a unit cut off by their mask."""
@@ -177,8 +218,8 @@ class GapFindings:
 def arm_gaps(lot, curves, clean, rounds):
     """GapFindings of the main IMP arm against every other arm, over the given rounds."""
     main = main_arm(lot.config)
-    return {a: GapFindings(a, paired_test(100 * gap(curves, main, a, rounds)),
-                           paired_test(100 * gap(clean, main, a, rounds)))
+    return {a: GapFindings(arm=a, test=paired_test(100 * gap(curves, main, a, rounds)),
+                           without_collapsed=paired_test(100 * gap(clean, main, a, rounds)))
             for a in curves if a != main}
 
 
@@ -195,12 +236,19 @@ def early_stop_findings(lot, steps_per_epoch, rounds):
     """EarlyStopFindings of a lottery whose runs had steps_per_epoch steps an epoch."""
     cfg, main = lot.config, main_arm(lot.config)
     steps = per_seed(lot, "early_step")
-    upper = steps[main][0] >= 0.21 - 1e-9
+    upper = steps[main].remaining >= 0.21 - 1e-9
     arms = [a for a in (main, "re-init", "random mask") if a in steps]
-    late = np.nanmedian(np.concatenate([steps[a][1][:, upper].ravel() for a in arms]))
+    late = np.nanmedian(np.concatenate([steps[a].values[:, upper].ravel() for a in arms]))
     faster = paired_test(gap(steps, "re-init", main, rounds)) if "re-init" in steps else paired_test([])
-    return EarlyStopFindings(cfg.epochs * steps_per_epoch, int(np.ceil(steps_per_epoch / cfg.checks_per_epoch)),
-                             float(late), faster)
+    return EarlyStopFindings(total_steps=cfg.epochs * steps_per_epoch,
+                             resolution=int(np.ceil(steps_per_epoch / cfg.checks_per_epoch)),
+                             median_late=float(late), imp_earlier=faster)
+
+
+class Reached(NamedTuple):
+    """How many of an arm's networks reached the threshold on the test set."""
+    reached: int
+    networks: int
 
 
 @dataclass(frozen=True)
@@ -209,7 +257,7 @@ class LongRunFindings:
     target: str               # "the post's size (round 11)" or "each seed's ticket"
     rounds: dict              # seed -> round trained at
     final: pd.DataFrame       # per arm: mean, median, min and max final test accuracy (%)
-    reached: dict             # arm -> (networks reaching the threshold on test, networks)
+    reached: dict             # arm -> Reached: networks reaching the threshold on test, of how many
     collapsed: dict           # arm -> networks that learned nothing
     ticket_vs_reinit: PairedTest            # per seed, ticket minus mean re-init, points
     ticket_vs_reinit_clean: PairedTest      # the same without collapsed networks
@@ -284,7 +332,8 @@ def speed_findings(t, dense_val, main, total):
         median=lambda e: censored_median(e.to_numpy(), total))
     scores = {arm: paired_test(list(seed_scores(epochs, main, arm).values()))
               for arm in epochs.arm.unique() if arm != main}
-    return SpeedFindings(SPEED_FRACTION, thresholds, epochs, table, scores, total)
+    return SpeedFindings(fraction=SPEED_FRACTION, thresholds=thresholds, epochs=epochs, table=table, scores=scores,
+                         total_epochs=total)
 
 
 def long_run_findings(runs, target, threshold, chance, main, dense_val=None):
@@ -293,18 +342,20 @@ def long_run_findings(runs, target, threshold, chance, main, dense_val=None):
     t = runs.assign(final=100 * runs.test_acc, dead=collapsed(runs.val_acc, chance),
                     best_epoch=runs.val_loss_history.map(lambda h: int(np.argmin(h)) + 1 if len(h) else np.nan))
     final = t.groupby("arm", sort=False).final.agg(["mean", "median", "min", "max"])
-    reached = {a: (int((g.test_acc >= threshold).sum()), len(g)) for a, g in t.groupby("arm", sort=False)}
+    reached = {a: Reached(int((g.test_acc >= threshold).sum()), len(g)) for a, g in t.groupby("arm", sort=False)}
     per = t.groupby(["seed", "arm"]).final.mean().unstack("arm")
     clean = t[~t.dead].groupby(["seed", "arm"]).final.mean().unstack("arm")
     best = t.groupby(["seed", "arm"]).best_epoch.mean().unstack("arm")
     diff = lambda tab, a, b: (tab[a] - tab[b]) if {a, b} <= set(tab) else []  # noqa: E731
-    return LongRunFindings(target, t.groupby("seed")["round"].first().to_dict(), final, reached,
-                           t.groupby("arm", sort=False).dead.sum().astype(int).to_dict(),
-                           paired_test(diff(per, main, "re-init")), paired_test(diff(clean, main, "re-init")),
-                           t.groupby("arm", sort=False).best_epoch.median().to_frame("median epoch"),
-                           paired_test(diff(best, "re-init", main)),
-                           speed_findings(t, dense_val or {}, main, int(runs.val_history.map(len).max()))
-                           if len(t) and "val_history" in t else None)
+    return LongRunFindings(
+        target=target, rounds=t.groupby("seed")["round"].first().to_dict(), final=final, reached=reached,
+        collapsed=t.groupby("arm", sort=False).dead.sum().astype(int).to_dict(),
+        ticket_vs_reinit=paired_test(diff(per, main, "re-init")),
+        ticket_vs_reinit_clean=paired_test(diff(clean, main, "re-init")),
+        min_loss_epoch=t.groupby("arm", sort=False).best_epoch.median().to_frame("median epoch"),
+        reinit_later=paired_test(diff(best, "re-init", main)),
+        speed=speed_findings(t, dense_val or {}, main, int(runs.val_history.map(len).max()))
+        if len(t) and "val_history" in t else None)
 
 
 @dataclass(frozen=True)
@@ -361,13 +412,13 @@ def lottery_findings(lot, runs, data):
     chance = chance_level(data.val_y)
     curves = per_seed(lot, "early_test_acc")
     clean = per_seed(lot, "early_test_acc", drop_collapsed=True, chance=chance)
-    window = window_rounds(curves[main][0], WINDOW)
-    moderate = window_rounds(curves[main][0], MODERATE)
+    window = window_rounds(curves[main].remaining, WINDOW)
+    moderate = window_rounds(curves[main].remaining, MODERATE)
     tickets, tolerance = pick_tickets(lot)
     rounds = tickets.pivot(index="seed", columns="rule", values="round")
     differ = int((rounds["post"].fillna(-1) != rounds["sparsest"].fillna(-1)).sum())
-    dense = curves[main][1][:, [0]]
-    versus_dense = paired_test(100 * np.nanmean(curves[main][1][:, moderate] - dense, axis=1)
+    dense = curves[main].values[:, [0]]
+    versus_dense = paired_test(100 * np.nanmean(curves[main].values[:, moderate] - dense, axis=1)
                                if moderate else [])
     collapses, totals = collapse_counts(lot, chance)
     dense_val = rows_of(lot, main).query("round == 0").set_index("seed").val_acc.to_dict()
@@ -375,13 +426,14 @@ def lottery_findings(lot, runs, data):
             for name, target in long_run_views(tickets, cfg) if len(at_rounds(runs, target))]
     other = imp_arm("layerwise")
     dead = rows_of(lot, other).groupby("round")["dead units"].mean() if other in curves else pd.Series(dtype=float)
-    findings = LotteryFindings(rows_of(lot, main)[lambda t: t.seed == cfg.seeds[0]].sort_values("round").kept.tolist(),
-                               summary(lot), tickets, ticket_table(tickets), tolerance, differ, chance,
-                               float(rows_of(lot, main).query("round == 0").val_acc.mean()),
-                               collapses, totals, window, curves, arm_gaps(lot, curves, clean, window),
-                               versus_dense, moderate, early_stop_findings(lot, steps_per_epoch, window),
-                               long, dead, [])
-    findings = replace(findings, round_speed=speed_by_round(lot, main), clean_curves=clean)
+    findings = LotteryFindings(
+        kept_by_round=rows_of(lot, main)[lambda t: t.seed == cfg.seeds[0]].sort_values("round").kept.tolist(),
+        summary=summary(lot), tickets=tickets, ticket_view=ticket_table(tickets), tolerance=tolerance,
+        rules_differ=differ, chance=chance, dense_val=float(rows_of(lot, main).query("round == 0").val_acc.mean()),
+        collapses=collapses, collapse_totals=totals, window=window, curves=curves,
+        gaps=arm_gaps(lot, curves, clean, window), versus_dense=versus_dense, moderate=moderate,
+        early=early_stop_findings(lot, steps_per_epoch, window), long=long, dead_layerwise=dead, claims=[],
+        clean_curves=clean, round_speed=speed_by_round(lot, main))
     return replace(findings, claims=lottery_claims(findings, cfg))
 
 
@@ -445,13 +497,13 @@ def window_speed(f, main):
         return {}
     out = {}
     for arm in ("re-init", "random mask"):
-        per_seed = {}
+        by_seed = {}
         for r in [r for r in f.window if r in f.round_speed]:
             for seed, score in seed_scores(f.round_speed[r].epochs, main, arm).items():
                 if not math.isnan(score):
-                    per_seed.setdefault(seed, []).append(score)
-        if per_seed:
-            out[arm] = np.array([np.mean(v) for _, v in sorted(per_seed.items())])
+                    by_seed.setdefault(seed, []).append(score)
+        if by_seed:
+            out[arm] = np.array([np.mean(v) for _, v in sorted(by_seed.items())])
     return out
 
 
@@ -482,7 +534,7 @@ def lottery_claims(f, cfg):
                     "median over seeds of the sparsest round with validation >= threshold, >= 80% sparse",
                     len(sparsest) > 0 and float(np.median(sparsest)) >= 0.8,
                     f"median {100 * np.median(sparsest):.1f}%" if len(sparsest) else "no tickets",
-                    needs=AT_DEFAULTS, id="04.ticket-80-sparse")]
+                    needs=IMP_DEFAULTS, id="04.ticket-80-sparse")]
     claims += control_claims(f, enough)
     other = imp_arm("layerwise" if cfg.schedule == "global" else "global")
     if other in f.gaps:
@@ -491,38 +543,38 @@ def lottery_claims(f, cfg):
         # end of 9.8, so the margin is reported and the sign is what is required.
         claims.append(Claim("global IMP is ahead of the layer-wise schedule over the window",
                             "the 95% t-interval of the per-seed gap lies above 0",
-                            g.interval.low > 0, g.interval.text(), True, AT_DEFAULTS, enough,
-                            id="04.global-ahead-of-layerwise", p=g.t_p))
+                            g.interval.low > 0, g.interval.text(), required=True, needs=IMP_DEFAULTS,
+                            at_least=enough, id="04.global-ahead-of-layerwise", p=g.t_p))
         claims.append(Claim("global IMP is more than 10 points ahead of the layer-wise schedule over the window",
                             "the 95% t-interval of the per-seed gap lies above 10 points",
-                            g.interval.low > 10, g.interval.text(), False, AT_DEFAULTS, enough,
+                            g.interval.low > 10, g.interval.text(), required=False, needs=IMP_DEFAULTS, at_least=enough,
                             id="04.global-10-ahead-of-layerwise", p=t_p(g.interval, 10)))
     claims += first_round_bounds(f, main)
     claims.append(Claim("tickets at moderate sparsity (21-51% of the weights) beat the dense network",
                         "the 95% t-interval of IMP minus dense, averaged over those rounds, lies above 0",
-                        f.versus_dense.interval.low > 0, f.versus_dense.interval.text(), False,
-                        AT_DEFAULTS, {"rounds": 7}, id="04.beats-dense-moderate", p=f.versus_dense.t_p))
+                        f.versus_dense.interval.low > 0, f.versus_dense.interval.text(),
+                        required=False, needs=IMP_DEFAULTS, at_least={"rounds": 7}, id="04.beats-dense-moderate", p=f.versus_dense.t_p))
     e = f.early
     claims.append(Claim("down to 21% of the weights, the median early stop comes after 80% of training",
                         "median early-stop step of IMP, re-init and random-mask networks >= 0.8 x steps",
                         e.median_late >= 0.8 * e.total_steps, f"median step {e.median_late:.0f} of {e.total_steps}",
-                        needs=AT_DEFAULTS, id="04.early-stop-late"))
+                        needs=IMP_DEFAULTS, id="04.early-stop-late"))
     return claims + long_claims(f, cfg, enough) + window_speed_claims(f, cfg, enough)
 
 
 def long_claims(f, cfg, enough):
     """The claims of the 4x runs: tickets against re-inits, and (exploratory) learning speed."""
     claims = []
-    for lr in f.long:
-        key = "post-size" if lr.target.startswith("the post's size") else "own-ticket"
-        t = lr.ticket_vs_reinit_clean
-        claims.append(Claim(f"with {cfg.control_epochs} epochs at {lr.target}, tickets beat their "
+    for run in f.long:
+        key = "post-size" if run.target.startswith("the post's size") else "own-ticket"
+        t = run.ticket_vs_reinit_clean
+        claims.append(Claim(f"with {cfg.control_epochs} epochs at {run.target}, tickets beat their "
                             "re-initialisations (networks that learned nothing left out)",
                             "the 95% t-interval of ticket minus mean re-init, per seed, lies above 0",
-                            t.interval.low > 0, t.interval.text(), False, AT_DEFAULTS + ("control_epochs",),
-                            enough, id=f"04.long-beats-reinit-{key}", p=t.t_p))
-        if key == "post-size" and lr.speed is not None:
-            claims += speed_claims(lr, cfg, enough)
+                            t.interval.low > 0, t.interval.text(), required=False,
+                            needs=IMP_DEFAULTS + ("control_epochs",), at_least=enough, id=f"04.long-beats-reinit-{key}", p=t.t_p))
+        if key == "post-size" and run.speed is not None:
+            claims += speed_claims(run, cfg, enough)
     return claims
 
 
@@ -542,22 +594,22 @@ def sign_test(scores):
     return ahead, float(sps.binomtest(ahead, len(d), 0.5, alternative="greater").pvalue)
 
 
-def speed_claims(lr, cfg, enough):
+def speed_claims(run, cfg, enough):
     """Exploratory: in the 4x runs at the post's size, tickets reach the speed threshold first."""
     out = []
     for arm, arms in (("re-init", "re-initialisations"), ("random mask", "random masks")):
-        if arm not in lr.speed.scores:
+        if arm not in run.speed.scores:
             continue
-        d, tab = lr.speed.scores[arm], lr.speed.table
+        d, tab = run.speed.scores[arm], run.speed.table
         never = f"{tab.loc[arm, 'never']} of {tab.loc[arm, 'networks']} never reach it" if arm in tab.index else ""
         ahead, p = sign_test(d.differences)
-        out.append(Claim(f"with {cfg.control_epochs} epochs at {lr.target}, tickets reach "
+        out.append(Claim(f"with {cfg.control_epochs} epochs at {run.target}, tickets reach "
                          f"{100 * SPEED_FRACTION:.0f}% of their dense network's validation accuracy before "
                          f"{arms} do (exploratory)",
                          SPEED_RULE.format(arms=arms), p < 0.05 if not math.isnan(p) else math.nan,
                          f"mean score {d.interval.mean:.2f}, ticket first in {ahead} of {len(d.differences)} "
-                         f"seeds; {never}", False, AT_DEFAULTS + ("control_epochs",),
-                         enough, id=f"04.faster-than-{slug(arm)}", p=p))
+                         f"seeds; {never}", required=False, needs=IMP_DEFAULTS + ("control_epochs",),
+                         at_least=enough, id=f"04.faster-than-{slug(arm)}", p=p))
     return out
 
 
@@ -576,7 +628,7 @@ def window_speed_claims(f, cfg, enough):
                          "of the same round do (exploratory)", WINDOW_SPEED_RULE,
                          p < 0.05 if not math.isnan(p) else math.nan,
                          f"mean score {np.mean(scores):.2f}, IMP first in {ahead} of {len(scores)} seeds",
-                         False, AT_DEFAULTS, enough, id=f"04.faster-window-{slug(arm)}", p=p))
+                         required=False, needs=IMP_DEFAULTS, at_least=enough, id=f"04.faster-window-{slug(arm)}", p=p))
     return out
 
 
@@ -599,11 +651,11 @@ def control_claims(f, enough):
                             "the 95% t-interval of the per-seed mean gap (IMP minus the arm, test accuracy "
                             "at early stop, collapsed networks left out) lies above 0", clean.interval.low > 0,
                             f"{clean.interval.text()}; with every network {g.interval.text()}",
-                            required, AT_DEFAULTS, enough, id=f"04.ahead-of-{slug(arm)}", p=clean.t_p))
+                            required=required, needs=IMP_DEFAULTS, at_least=enough, id=f"04.ahead-of-{slug(arm)}", p=clean.t_p))
         claims.append(Claim(f"{label(arm)} trails IMP by less than 15 points over the window "
                             "(a sanity bound: a broken control would trail by far more)",
                             "the mean per-seed gap is below 15 points", g.interval.mean < 15,
-                            g.interval.text(), True, AT_DEFAULTS, enough, id=f"04.{slug(arm)}-within-15"))
+                            g.interval.text(), required=True, needs=IMP_DEFAULTS, at_least=enough, id=f"04.{slug(arm)}-within-15"))
     return claims
 
 
@@ -614,14 +666,14 @@ def first_round_bounds(f, main):
     """
     out = []
     for arm in ("re-init", "random mask"):
-        if arm not in f.curves or len(f.curves[main][0]) < 2:
+        if arm not in f.curves or len(f.curves[main].remaining) < 2:
             continue
-        d = paired_test(100 * (f.curves[arm][1][:, 1] - f.curves[main][1][:, 1]))
+        d = paired_test(100 * (f.curves[arm].values[:, 1] - f.curves[main].values[:, 1]))
         # A sanity bound, reported only: its 1.5-point margin was chosen after seeing the data, and
         # never-seen seeds 200-202 gave -1.5 points (95% interval -7.2 to 4.2) for random masks.
         out.append(Claim(f"with 80% of the weights left, {label(arm)} trains within 1.5 points of IMP",
                          "|mean over seeds of (arm minus IMP) at round 1| <= 1.5 points",
-                         abs(d.interval.mean) <= 1.5, d.interval.text(), False, AT_DEFAULTS,
+                         abs(d.interval.mean) <= 1.5, d.interval.text(), required=False, needs=IMP_DEFAULTS,
                          id=f"04.{slug(arm)}-round-1"))
     return out
 
@@ -646,14 +698,14 @@ def gap_table(gaps):
 def level_table(curves, shares=(0.21, 0.107, 0.055, 0.018)):
     """Mean and median (over seeds) test accuracy at early stop of every arm at a few levels (%)."""
     main = next(iter(curves))
-    x = curves[main][0]
+    x = curves[main].remaining
     cols = {}
     for share in shares:
         if np.nanmin(x) > share + 1e-3:
             continue
         i = int(np.nanargmin(np.abs(x - share)))
-        cols[f"{100 * x[i]:.1f}% left, mean"] = {label(a): 100 * np.nanmean(ys[:, i]) for a, (_, ys) in curves.items()}
-        cols[f"{100 * x[i]:.1f}% left, median"] = {label(a): 100 * np.nanmedian(ys[:, i]) for a, (_, ys) in curves.items()}
+        cols[f"{100 * x[i]:.1f}% left, mean"] = {label(a): 100 * np.nanmean(c.values[:, i]) for a, c in curves.items()}
+        cols[f"{100 * x[i]:.1f}% left, median"] = {label(a): 100 * np.nanmedian(c.values[:, i]) for a, c in curves.items()}
     return pd.DataFrame(cols)
 
 

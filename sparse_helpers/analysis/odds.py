@@ -16,7 +16,7 @@ from ..experiments.arms import main_arm
 from ..experiments.lottery import Lottery
 from ..experiments.odds import WAYS, Odds
 from .checks import check_from_lottery, check_result, check_same_data, check_same_source
-from .claims import Claim
+from .claims import IMP_DEFAULTS, Claim
 from .lottery import POST_ROUND
 from .combinatorics import log10_comb
 from .stats import chance_level, cluster_rate_interval, collapsed, paired_test, quantile_table, \
@@ -24,7 +24,6 @@ from .stats import chance_level, cluster_rate_interval, collapsed, paired_test, 
 
 OWN = "IMP's own mask"
 NEAR = 0.01   # a near miss: within one point below the threshold
-AT_DEFAULTS = ("epochs", "hidden", "threshold", "prune_rate", "schedule", "optimizer", "lr", "batch_size")
 
 
 def imp_at(lot, levels):
@@ -90,7 +89,7 @@ class OddsFindings:
     near_misses: pd.DataFrame   # per (round, way): draws within a point below the threshold
     own_gaps: dict              # round -> PairedTest of own mask minus random IMP-count masks
     collapsed: pd.DataFrame     # per (round, way): draws that learned nothing
-    lottery: pd.DataFrame       # the uniform way: C(n, k), wins, intervals, winners
+    ticket_counts: pd.DataFrame  # the uniform way: C(n, k), wins, intervals, winners
     resolvable: float           # the largest rate 0 wins of per-level draws leave plausible (Wilson's upper end)
     dead_share: pd.Series       # per way: share of masks with a unit dead by the mask
     silent_share: pd.Series     # per way: share of networks with a unit silent after training
@@ -133,17 +132,18 @@ def odds_findings(odds, lot, data, n_weights):
     chance = chance_level(data.val_y)
     dead = dead_unit_comparison(table, threshold, levels[0])
     gone = table.assign(c=collapsed(table.val_acc, chance)).groupby(["round", "way"], sort=False).c.sum().unstack("way")
-    findings = OddsFindings(plan, rates, imp_rates, wide, quantiles, near, own_mask_gaps(table, imp), gone,
-                            lottery_table(rates, plan, n_weights), wilson(0, int(odds.table.groupby(
-                                ["round", "way"]).size().min()))[1],
-                            table.assign(d=table["dead units"] > 0).groupby("way", sort=False).d.mean(),
-                            table.assign(d=table["silent units"] > 0).groupby("way", sort=False).d.mean(),
-                            dead, dead_fisher(dead), [])
+    findings = OddsFindings(
+        plan=plan, rates=rates, imp_rates=imp_rates, wide=wide, quantiles=quantiles, near_misses=near,
+        own_gaps=own_mask_gaps(table, imp), collapsed=gone, ticket_counts=ticket_count_table(rates, plan, n_weights),
+        resolvable=wilson(0, int(odds.table.groupby(["round", "way"]).size().min()))[1],
+        dead_share=table.assign(d=table["dead units"] > 0).groupby("way", sort=False).d.mean(),
+        silent_share=table.assign(d=table["silent units"] > 0).groupby("way", sort=False).d.mean(),
+        dead_first_level=dead, dead_fisher_p=dead_fisher(dead), claims=[])
     return replace(findings, claims=odds_claims(findings, levels))
 
 
-def lottery_table(rates, plan, n_weights):
-    """The uniform way's levels as lottery odds: C(n, k), draws that win, and the winners implied."""
+def ticket_count_table(rates, plan, n_weights):
+    """The uniform way's levels as counts of tickets: C(n, k), draws that win, and the winners implied."""
     u = rates[rates.way == WAYS[2]].merge(plan.kept.reset_index(), on="round")
     return pd.DataFrame({
         "sparsity": [f"{100 * (1 - r):.1f}%" for r in u.remaining], "k (weights kept)": u.kept.astype(int),
@@ -164,18 +164,18 @@ def odds_claims(f, levels):
     claims = [
         Claim(f"at {f.plan.loc[first, 'sparsity %']:.0f}% sparsity, most masks with IMP's layer counts win",
               "at the first level, the share of IMP-count masks reaching the threshold >= 75%",
-              rate(WAYS[0], first) >= 0.75, f"{100 * rate(WAYS[0], first):.0f}%", needs=AT_DEFAULTS,
+              rate(WAYS[0], first) >= 0.75, f"{100 * rate(WAYS[0], first):.0f}%", needs=IMP_DEFAULTS,
               at_least=enough, id="05.first-level-most-win"),
         Claim("beyond the first level, even and uniform masks win at most 20% of their draws at any level",
               "max over later levels and those two ways of the win share <= 20%",
               not later or spread_later.rate.max() <= 0.2,
               f"at most {100 * spread_later.rate.max():.0f}%" if later else "no later level",
-              needs=AT_DEFAULTS, at_least=enough, id="05.later-levels-rare")]
+              needs=IMP_DEFAULTS, at_least=enough, id="05.later-levels-rare")]
     if sparsest:
         wins = int(f.rates[f.rates["round"].isin(sparsest)].wins.sum())
         claims.append(Claim("at 90% sparsity and beyond, no random mask wins",
                             "wins of every random draw at levels >= 90% sparse == 0", wins == 0,
-                            f"{wins} wins", needs=AT_DEFAULTS, at_least=enough, id="05.none-win-90"))
+                            f"{wins} wins", needs=IMP_DEFAULTS, at_least=enough, id="05.none-win-90"))
         gaps = [f.own_gaps[r] for r in sparsest if r in f.own_gaps]
         if gaps:
             g = gaps[0]
@@ -183,7 +183,7 @@ def odds_claims(f, levels):
                                 "random masks with the same layer counts",
                                 "the 95% t-interval of own mask minus the seed's median random "
                                 "IMP-count mask lies above 0", g.interval.low > 0, g.interval.text(),
-                                False, AT_DEFAULTS, enough, id="05.own-mask-beats-random-90", p=g.t_p))
+                                required=False, needs=IMP_DEFAULTS, at_least=enough, id="05.own-mask-beats-random-90", p=g.t_p))
     return claims
 
 

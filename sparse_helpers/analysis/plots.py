@@ -271,7 +271,7 @@ def layer_sparsity(tables, title):
     return fig
 
 
-def lottery_results(sparsity, imp_val, oneshot, threshold, title):
+def imp_vs_sparsity(sparsity, imp_val, oneshot, threshold, title):
     """The post's figure: IMP's validation accuracy per round against sparsity, with pruning alone.
 
     sparsity: IMP's sparsity per round (fractions); imp_val: seeds x rounds validation accuracies;

@@ -17,7 +17,7 @@ from ..computing.stack import stack_states, stacked_eval
 from ..computing.validate import as_finite_state, as_list
 from ..experiments.baseline import Baseline
 from .checks import check_result, check_same_data
-from .claims import Claim
+from .claims import BASELINE_DEFAULTS, Claim
 from .prose import count
 from .stats import PairedTest, paired_test, t_p
 
@@ -26,7 +26,6 @@ COARSE = [p / 10 for p in range(10)]
 FINE = [p / 100 for p in range(100)]
 BORDER = 3               # the outer rows and columns counted as the image border
 BORDER_SPARSITIES = (0.5, 0.8, 0.9, 0.95)
-AT_DEFAULTS = ("hidden", "epochs")
 
 
 def sweep(state, data, sparsities, how="global"):
@@ -175,17 +174,17 @@ def pruning_claims(drop_10, drop_30, versus):
         Claim("pruning 10% of the weights moves no seed's accuracy by more than a point",
               "max over seeds of |accuracy at 10% - dense accuracy| <= 1 point",
               bool(np.abs(drop_10).max() <= 1), f"at most {np.abs(drop_10).max():.2f} points",
-              needs=AT_DEFAULTS, id="03.prune-10-harmless"),
+              needs=BASELINE_DEFAULTS, id="03.prune-10-harmless"),
         # Reported only: the 3-point margin was chosen after seeing the data, and never-seen seeds
         # 200-202 gave 1.3 points (95% interval -2.5 to 5.1, n = 3), which does not show it.
         Claim("pruning 30% costs less than 3 points on average",
               "the 95% t-interval of the mean loss at 30% sparsity lies below 3 points",
               paired_test(drop_30).interval.high < 3, paired_test(drop_30).interval.text(),
-              required=False, needs=AT_DEFAULTS, id="03.prune-30-cheap",
+              required=False, needs=BASELINE_DEFAULTS, id="03.prune-30-cheap",
               p=t_p(paired_test(drop_30).interval, 3)),
         Claim("pruning each layer by the same share loses more than global pruning at 50% sparsity",
               "the 95% t-interval of global minus layer-wise accuracy at 50% sparsity lies above 0",
-              versus.interval.low > 0, versus.interval.text(), needs=AT_DEFAULTS,
+              versus.interval.low > 0, versus.interval.text(), needs=BASELINE_DEFAULTS,
               id="03.global-beats-layerwise-50", p=versus.t_p),
     ]
 

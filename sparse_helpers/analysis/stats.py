@@ -110,6 +110,11 @@ def wilson(wins, n, confidence=CONFIDENCE):
     return (max(0.0, float(ci.low)), min(1.0, float(ci.high)))
 
 
+def accuracy_se(accuracy, n):
+    """The sampling error (binomial standard error) of one accuracy measured on n examples."""
+    return math.sqrt(accuracy * (1 - accuracy) / n)
+
+
 def rule_of_three(n):
     """About the largest rate that n draws without a single win still leave plausible (95%)."""
     n = as_int(n, "n", minimum=1, example=24)
@@ -181,18 +186,6 @@ def quantile_table(table, value, by, qs=(0.1, 0.25, 0.5, 0.75, 0.9)):
     for q in qs:
         out[f"q{int(100 * q)}"] = g.quantile(q)
     return out
-
-
-def spread_sentence(label, values, unit="%", decimals=2):
-    """'<label> over n seeds: mean m, sd s, from a to b' (or the one value for one seed)."""
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
-        return f"{label}: no values"
-    f = lambda v: f"{v:.{decimals}f}{unit}"  # noqa: E731
-    if len(values) == 1:
-        return f"{label} (one seed): {f(values[0])}"
-    return (f"{label} over {len(values)} seeds: mean {f(values.mean())}, sd "
-            f"{values.std(ddof=1):.{decimals}f}, from {f(values.min())} to {f(values.max())}")
 
 
 def with_mean_sd(table):

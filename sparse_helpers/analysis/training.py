@@ -7,11 +7,10 @@ import pandas as pd
 from ..experiments.baseline import Baseline
 from ..experiments.floatpath import FloatPath
 from .checks import check_result, check_same_source
-from .claims import Claim
+from .claims import TRAINING_DEFAULTS, Claim
 from .stats import Interval, t_interval, with_mean_sd
 
 POST_LOG = [75.35, 80.50, 81.46, 81.93, 82.29, 82.87, 83.35, 83.38, 82.90, 83.35]  # the post's epochs
-AT_DEFAULTS = ("epochs", "hidden", "optimizer", "lr", "batch_size")
 
 
 @dataclass(frozen=True)
@@ -52,11 +51,11 @@ def training_findings(baseline, float_path=None):
         Claim("all seeds but at most one finish at or above 80% test accuracy",
               "count of seeds below 80% test accuracy after the last epoch <= 1",
               int((finals < 80).sum()) <= 1, f"{int((finals < 80).sum())} of {len(finals)} below",
-              needs=AT_DEFAULTS, id="01.most-seeds-reach-80"),
+              needs=TRAINING_DEFAULTS, id="01.most-seeds-reach-80"),
         Claim("the mean final test accuracy is within 2 points of the post's 83.35%",
               "the 95% t-interval of the mean over seeds lies inside 81.35%-85.35%",
               final.n >= 2 and 81.35 <= final.low and final.high <= 85.35, final.text("%", 2),
-              needs=AT_DEFAULTS, id="01.mean-near-post"),
+              needs=TRAINING_DEFAULTS, id="01.mean-near-post"),
     ]
     return TrainingFindings(with_mean_sd(table), histories, final, float(finals.min()), float(finals.max()),
                             float(histories[:, 0].mean()),

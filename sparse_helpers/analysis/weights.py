@@ -11,7 +11,7 @@ from ..computing.layout import layer_label, weight_names
 from ..computing.model import all_weights
 from ..computing.validate import as_finite_state, as_int, expect
 from ..experiments.baseline import Baseline
-from .claims import Claim
+from .claims import BASELINE_DEFAULTS, Claim
 from .prose import span
 from .stats import Interval, t_interval, t_p
 
@@ -125,10 +125,10 @@ def weight_findings(baseline, story):
         Claim("training leaves far fewer weights below 0.05 than θ₀ had",
               "for every seed, the share of weights with |w| < 0.05 falls by more than 30 points",
               bool((drop > 30).all()), f"drops of {span(drop.min(), drop.max(), '{:.0f}')} points",
-              needs=("hidden", "epochs"), id="02.small-weights-drop"),
+              needs=BASELINE_DEFAULTS, id="02.small-weights-drop"),
         Claim("a first-layer weight's final size follows its initial size",
               "the 95% t-interval of Spearman's rho between |θ₀| and |w| in the first layer lies above 0",
-              first_rank.low > 0, first_rank.text("", 2), required=False, needs=("hidden", "epochs"),
+              first_rank.low > 0, first_rank.text("", 2), required=False, needs=BASELINE_DEFAULTS,
               id="02.size-follows-init", p=t_p(first_rank)),
     ]
     return WeightFindings(stats, per_seed, versus, [c for c in cols if not inside[c]], layers,

@@ -277,12 +277,6 @@ def default_dirs():
     return layouts(REPO_ROOT / "data") + layouts(DEBIAN_DIR)
 
 
-def candidate_dirs(root=None):
-    """The folders searched, in order: root or $FASHION_MNIST_DIR if named, else the defaults."""
-    place = asked_place(root)
-    return layouts(place.folder) if place else default_dirs()
-
-
 def missing_names(files):
     """The names absent from a name -> path mapping."""
     return [name for name, path in files.items() if path is None]
