@@ -244,17 +244,21 @@ table(f.dead_first_level.rename(index={True: "with a dead or silent unit", False
 # %% jupyter={"source_hidden": true} tags=["remove-input"]
 d = f.dead_first_level
 with_, without = d.loc[True], d.loc[False]
-say(f"At {spars(first):.0f}% sparsity, the only level where even and uniform masks both win and lose, masks "
-    f"with a dead or silent unit win {int(with_.wins)} of {int(with_.masks)} and masks without one "
-    f"{int(without.wins)} of {int(without.masks)}.",
-    when(with_.masks and without.masks and with_.wins / with_.masks >= without.wins / without.masks,
-         "So a dead unit is not what makes them lose here: with four units in the second layer, losing one "
-         "still leaves a working network, and the masks without any dead unit fail as often. The failure "
-         "of even and uniform masks is better explained by the small layers having too few weights to "
-         "carry the signal.",
-         f"Masks with a dead unit win less often (Fisher's exact test: p = {f.dead_fisher_p:.2f}), which "
-         "suggests, without showing it at this size, that disconnection explains part of the failure; a unit "
-         "silent after training may also be a result of the failure rather than its cause."))
+both = bool(with_.masks and without.masks)
+mixed = 0 < d.wins.sum() < d.masks.sum()  # some of these masks win and some lose
+say((f"At {spars(first):.0f}% sparsity" + when(mixed, ", where even and uniform masks both win and lose,")
+     + f" masks with a dead or silent unit win {int(with_.wins)} of {int(with_.masks)} and masks without one "
+     f"{int(without.wins)} of {int(without.masks)}.") if both else
+    (f"At {spars(first):.0f}% sparsity {'every' if with_.masks else 'no'} even or uniform mask has a dead or "
+     "silent unit, so masks with one cannot be compared with masks without."),
+    when(both and mixed, (
+         f"So a dead unit is not what makes them lose here: with {sh.prose.count(cfg.hidden[-1], 'unit')} in the last hidden "
+         "layer, losing one still leaves a working network, and the masks without any dead unit fail as often. "
+         "The failure of even and uniform masks is better explained by the small layers having too few weights "
+         "to carry the signal.") if both and with_.wins / with_.masks >= without.wins / without.masks else
+         (f"Masks with a dead unit win less often (Fisher's exact test: p = {f.dead_fisher_p:.2f}), which "
+          "suggests, without showing it at this size, that disconnection explains part of the failure; a unit "
+          "silent after training may also be a result of the failure rather than its cause.")))
 
 # %% [markdown]
 # ## What sparsity buys
